@@ -240,14 +240,23 @@ export class ApiClient {
 
   async call<M extends Method>(method: M, ...args: ArgOf<M> extends void ? [] : [ArgOf<M>]): Promise<ResultOf<M>> {
     const spec = API[method];
-    const arg = (spec.arg as V<unknown>)(args[0], 'arg');
+    let arg: unknown;
+    try {
+      arg = (spec.arg as V<unknown>)(args[0], 'arg');
+    } catch (e) {
+      throw new ApiError('bad-request', (e as Error).message);
+    }
     let raw: unknown;
     try {
       raw = await this.bridge.invoke(method, arg);
     } catch (e) {
       throw toApiError(e);
     }
-    return (spec.result as V<ResultOf<M>>)(raw, 'result');
+    try {
+      return (spec.result as V<ResultOf<M>>)(raw, 'result');
+    } catch (e) {
+      throw new ApiError('internal', (e as Error).message);
+    }
   }
 
   onPush(listener: (push: Push) => void): () => void {

@@ -1,0 +1,88 @@
+// The model's thread. The kernel model is synchronous and can run for seconds on a big lab, so it
+// lives in a worker_thread: the Electron main process (menus, windows) and the web host never
+// wait on it. The worker holds one LabSession — the live World — and answers one request at a
+// time. Cancelling is `worker.terminate()`: the model is deterministic (seeded), so the services
+// rebuild the same state in a fresh worker by replaying the journal (engine.ts).
+
+import { parentPort } from 'node:worker_threads';
+import type { KernelEvent } from '../../src-shared/events.ts';
+import type { CommandResult, LabRun, ProbeResult, TablesSnapshot } from '../lab/types.ts';
+import type { WorkerReply, WorkerRequest } from './worker-protocol.ts';
+
+/** What the worker needs of src-main/lab/session.ts's LabSession. */
+export interface LabSessionLike {
+  readonly seed: number;
+  runSetup(): CommandResult[];
+  runProbe(index: number): ProbeResult;
+  runAll(): LabRun;
+  exec(target: string, command: string): CommandResult;
+  snapshot(): TablesSnapshot;
+  readonly events: readonly KernelEvent[];
+}
+export type LabSessionCtor = new (source: string, opts?: { seed?: number; file?: string }) => LabSessionLike;
+
+let LabSession: LabSessionCtor;
+let session: LabSessionLike | null = null;
+let sent = 0;
+
+function newEvents(): KernelEvent[] {
+  if (!session) return [];
+  const all = session.events;
+  const fresh = all.slice(sent);
+  sent = all.length;
+  return fresh as KernelEvent[];
+}
+
+function handle(req: WorkerRequest): WorkerReply {
+  switch (req.type) {
+    case 'init':
+      session = new LabSession(req.source, { seed: req.seed, file: req.file });
+      sent = 0;
+      return { id: req.id, ok: true, type: 'init', seed: session.seed };
+    case 'setup': {
+      const s = need();
+      const results = s.runSetup();
+      return { id: req.id, ok: true, type: 'results', results, events: newEvents() };
+    }
+    case 'probe': {
+      const s = need();
+      const result = s.runProbe(req.index);
+      return { id: req.id, ok: true, type: 'probe', result, events: newEvents() };
+    }
+    case 'exec': {
+      const s = need();
+      const result = s.exec(req.target, req.command);
+      return { id: req.id, ok: true, type: 'results', results: [result], events: newEvents() };
+    }
+    case 'snapshot':
+      return { id: req.id, ok: true, type: 'snapshot', snapshot: need().snapshot() };
+  }
+}
+
+function need(): LabSessionLike {
+  if (!session) throw new Error('the lab is not loaded');
+  return session;
+}
+
+/** Serves requests from the services with sessions made by `ctor` (the real LabSession, or a test double). */
+export function serveLabWorker(ctor: LabSessionCtor): void {
+  LabSession = ctor;
+  parentPort!.on('message', onMessage);
+}
+
+function onMessage(req: WorkerRequest): void {
+  let reply: WorkerReply;
+  try {
+    reply = handle(req);
+  } catch (e) {
+    const err = e as Error & { file?: string; line?: number; col?: number; reason?: string };
+    reply = {
+      id: req.id,
+      ok: false,
+      name: err.name ?? 'Error',
+      message: err.message ?? String(e),
+      where: typeof err.line === 'number' ? { file: err.file ?? 'lab', line: err.line, col: err.col ?? 1 } : undefined,
+    };
+  }
+  parentPort!.postMessage(reply);
+}
