@@ -37,7 +37,7 @@ export interface Quoted {
   src: Ipv4;
   dst: Ipv4;
   proto: 'icmp' | 'tcp' | 'udp';
-  /** Ports for TCP/UDP; for ICMP sport holds the echo id and dport the type. */
+  /** Ports for TCP/UDP; for ICMP echo, sport holds the id and dport the sequence number. */
   sport: number;
   dport: number;
 }

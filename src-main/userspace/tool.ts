@@ -1,5 +1,5 @@
 // The contract between the lab runner and the emulated programs. A tool gets its argv (already
-// split like a shell would), the namespace it runs in, and returns either a finished result
+// split like a shell would, argv[0] being the program name as in execve), the namespace it runs in, and returns either a finished result
 // (configuration tools: ip, sysctl, iptables…) or a running process (ping, socat, nc) that ends on
 // the model's clock.
 

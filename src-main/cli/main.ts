@@ -1,0 +1,104 @@
+// The `kpath` command line. `kpath run LAB` runs a lab in the model and prints what the tools
+// printed, then the trace; exit status 0 when the lab ran (a probe failing by design is fine),
+// 2 with a message naming file, line and column when it cannot be parsed or run.
+
+import { readFileSync } from 'node:fs';
+import { LabError, LabSession } from '../lab/session.ts';
+import { LabSyntaxError } from '../lab/parse.ts';
+import { formatPath } from './format-path.ts';
+import { formatText } from './format-text.ts';
+
+const USAGE = `usage: kpath run LAB [--seed N] [--format text|path|json]
+       kpath verify LAB
+       kpath help`;
+
+interface RunArgs {
+  file: string;
+  seed: number;
+  format: 'text' | 'path' | 'json';
+}
+
+function parseRunArgs(args: string[]): RunArgs | string {
+  let file = '';
+  let seed = 1;
+  let format: RunArgs['format'] = 'text';
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--seed') {
+      const v = args[++i];
+      if (!v || !/^\d+$/.test(v)) return `kpath: --seed needs a non-negative integer (got "${v ?? ''}")`;
+      seed = Number(v);
+    } else if (a.startsWith('--seed=')) {
+      const v = a.slice(7);
+      if (!/^\d+$/.test(v)) return `kpath: --seed needs a non-negative integer (got "${v}")`;
+      seed = Number(v);
+    } else if (a === '--format' || a.startsWith('--format=')) {
+      const v = a.includes('=') ? a.slice(9) : args[++i];
+      if (v !== 'text' && v !== 'path' && v !== 'json') return `kpath: --format must be text, path or json (got "${v ?? ''}")`;
+      format = v;
+    } else if (a.startsWith('-')) {
+      return `kpath: unknown option "${a}"\n${USAGE}`;
+    } else if (!file) {
+      file = a;
+    } else {
+      return `kpath: only one lab file at a time (got "${file}" and "${a}")`;
+    }
+  }
+  if (!file) return `kpath: run needs a lab file\n${USAGE}`;
+  return { file, seed, format };
+}
+
+export function runCommand(args: RunArgs, out: (s: string) => void): number {
+  let text: string;
+  try {
+    text = readFileSync(args.file, 'utf8');
+  } catch (e) {
+    out(`kpath: cannot read ${args.file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (e as Error).message}\n`);
+    return 2;
+  }
+  try {
+    const session = new LabSession(text, { seed: args.seed, file: args.file });
+    const run = session.runAll();
+    if (args.format === 'json') out(JSON.stringify(run, null, 1) + '\n');
+    else if (args.format === 'path') out(formatPath(run));
+    else out(formatText(run));
+    return 0;
+  } catch (e) {
+    if (e instanceof LabSyntaxError || e instanceof LabError) {
+      out(`kpath: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  const write = (s: string) => process.stdout.write(s);
+  const writeErr = (s: string) => process.stderr.write(s);
+  switch (cmd) {
+    case 'run': {
+      const a = parseRunArgs(rest);
+      if (typeof a === 'string') {
+        writeErr(a + '\n');
+        return 2;
+      }
+      let failed = false;
+      const code = runCommand(a, (s) => (s.startsWith('kpath: ') ? ((failed = true), writeErr(s)) : write(s)));
+      return failed ? 2 : code;
+    }
+    case 'verify': {
+      const { verifyCommand } = await import('./verify.ts');
+      return verifyCommand(rest);
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      write(USAGE + '\n');
+      return cmd === undefined ? 2 : 0;
+    default:
+      writeErr(`kpath: unknown command "${cmd}"\n${USAGE}\n`);
+      return 2;
+  }
+}

@@ -1,0 +1,309 @@
+// TCP (net/ipv4/tcp_ipv4.c, tcp_input.c, tcp_output.c), reduced to what a path explorer shows:
+// the three-way handshake with SYN retransmission, data with immediate ACKs, FIN teardown through
+// FIN_WAIT/CLOSE_WAIT/LAST_ACK/TIME_WAIT, RST for closed ports (tcp_v4_send_reset) and on abort.
+
+import type { Ipv4 } from '../../../src-shared/ipv4.ts';
+import { ANY } from '../../../src-shared/ipv4.ts';
+import type { TcpFlag } from '../../../src-shared/packet.ts';
+import { allocSkb, view, type Skb } from '../skb.ts';
+import type { Netns } from '../netns.ts';
+import { Socket, type TcpState } from '../socket.ts';
+import { drop } from '../core/dev.ts';
+import { describeDst, routeOutput } from '../ipv4/route.ts';
+import { ipLocalOut } from '../ipv4/ip_output.ts';
+import { tcpLookup } from './lookup.ts';
+import { bindConflict, ephemeralPort, sockRelease, type Errno } from './sock.ts';
+import { cgroupIngress } from '../cgroup.ts';
+import { SEC } from '../sched.ts';
+
+const TCP_TIMEWAIT_LEN = 60 * SEC;
+const TCP_TIMEOUT_INIT = 1 * SEC;
+
+function setState(s: Socket, to: TcpState): void {
+  const from = s.state;
+  if (from === to) return;
+  s.state = to;
+  s.ns.world.emit(s.ns, { kind: 'tcp.state', sock: s.label(), from, to });
+}
+
+function newCb(s: Socket, iss: number): void {
+  s.tcp = { snd_nxt: iss, snd_una: iss, rcv_nxt: 0, iss, irs: 0, sendq: '', finPending: false, finSent: false, retries: 0, parent: null };
+}
+
+/** tcp_transmit_skb → ip_queue_xmit: route from the socket's addresses, then ip_local_out. */
+function transmit(s: Socket, flags: TcpFlag[], data = '', seq?: number): void {
+  const ns = s.ns;
+  const cb = s.tcp!;
+  const rt = routeOutput(ns, { dst: s.remoteAddr, src: s.localAddr, ...(s.boundDev ? { oif: s.boundDev } : {}) });
+  if (rt.input === 'error') return;
+  const skb = allocSkb({
+    ip: { src: s.localAddr, dst: s.remoteAddr, ttl: ns.sysctl.num('net.ipv4.ip_default_ttl', 64), id: ns.world.rand.int(0, 65535), proto: 'tcp' },
+    l4: { proto: 'tcp', sport: s.localPort, dport: s.remotePort, flags, seq: seq ?? cb.snd_nxt, ack: flags.includes('ack') ? cb.rcv_nxt : 0 },
+    data,
+    dst: rt,
+    sk: s,
+  });
+  ns.world.emit(ns, { kind: 'sock.send', proto: 'tcp', sock: s.label(), pid: s.owner.pid, comm: s.owner.comm, pkt: view(skb) });
+  ipLocalOut(ns, skb);
+}
+
+/** connect(): route, pick the source address and an ephemeral port, send the SYN. */
+export function tcpConnect(s: Socket, daddr: Ipv4, dport: number): Errno | null {
+  const ns = s.ns;
+  const rt = routeOutput(ns, { dst: daddr, ...(s.localAddr !== ANY ? { src: s.localAddr } : {}), ...(s.boundDev ? { oif: s.boundDev } : {}) });
+  if (rt.input === 'error') return rt.errno === 'EHOSTUNREACH' ? 'EHOSTUNREACH' : rt.errno === 'EINVAL' ? 'EINVAL' : 'ENETUNREACH';
+  ns.world.emit(ns, { kind: 'route', pkt: { id: 0, mark: 0 }, dir: 'output', choice: describeDst(rt) });
+  if (s.localAddr === ANY) s.localAddr = rt.src;
+  s.remoteAddr = daddr;
+  s.remotePort = dport;
+  if (s.localPort === 0) {
+    // __inet_hash_connect: connect() prefers even ports and needs a unique 4-tuple.
+    const inUse = (p: number) =>
+      ns.sockets.all.some((o) => o !== s && o.proto === 'tcp' && o.localPort === p && (o.remoteAddr === daddr && o.remotePort === dport ? true : o.state === 'LISTEN' || bindConflict(s, s.localAddr, p)));
+    const p = ephemeralPort(ns, (c) => !inUse(c), 0);
+    if (p === null) return 'EADDRNOTAVAIL';
+    s.localPort = p;
+  }
+  newCb(s, ns.world.rand.u32());
+  setState(s, 'SYN_SENT');
+  sendSyn(s);
+  return null;
+}
+
+function sendSyn(s: Socket): void {
+  const cb = s.tcp!;
+  transmit(s, ['syn'], '', cb.iss);
+  cb.snd_nxt = (cb.iss + 1) >>> 0;
+  const delay = TCP_TIMEOUT_INIT * 2 ** cb.retries;
+  const world = s.ns.world;
+  world.sched.after(delay, () => {
+    if (s.state !== 'SYN_SENT' || s.closed) return;
+    cb.retries++;
+    if (cb.retries > s.ns.sysctl.num('net.ipv4.tcp_syn_retries', 6)) {
+      abort(s, softError.get(s) ?? 'ETIMEDOUT');
+      return;
+    }
+    sendSyn(s);
+  });
+}
+
+const softError = new WeakMap<Socket, Errno>();
+
+/** tcp_v4_err for a socket in SYN_SENT: unreachable errors are soft (connect keeps retrying). */
+export function tcpIcmpError(s: Socket, errno: Errno, fatal: boolean): void {
+  if (s.state === 'SYN_SENT' && fatal) abort(s, errno);
+  else softError.set(s, errno);
+}
+
+export function tcpSoftError(s: Socket): Errno | undefined {
+  return softError.get(s);
+}
+
+function abort(s: Socket, errno: Errno): void {
+  setState(s, 'CLOSE');
+  sockRelease(s);
+  s.handlers.onError?.(s, errno);
+}
+
+/** write(): data goes out at once when established, else waits for the handshake. */
+export function tcpWrite(s: Socket, data: string): void {
+  const cb = s.tcp;
+  if (!cb) return;
+  if (s.state === 'ESTABLISHED' || s.state === 'CLOSE_WAIT') {
+    transmit(s, ['psh', 'ack'], data);
+    cb.snd_nxt = (cb.snd_nxt + data.length) >>> 0;
+  } else {
+    cb.sendq += data;
+  }
+}
+
+/** shutdown(SHUT_WR) / close(): send our FIN when the state allows it. */
+export function tcpShutdown(s: Socket): void {
+  const cb = s.tcp;
+  if (s.state === 'LISTEN') {
+    setState(s, 'CLOSE');
+    sockRelease(s);
+    return;
+  }
+  if (!cb) {
+    sockRelease(s);
+    return;
+  }
+  cb.finPending = true;
+  maybeSendFin(s);
+}
+
+function maybeSendFin(s: Socket): void {
+  const cb = s.tcp!;
+  if (!cb.finPending || cb.finSent) return;
+  if (s.state === 'ESTABLISHED') setState(s, 'FIN_WAIT1');
+  else if (s.state === 'CLOSE_WAIT') setState(s, 'LAST_ACK');
+  else return;
+  transmit(s, ['fin', 'ack']);
+  cb.snd_nxt = (cb.snd_nxt + 1) >>> 0;
+  cb.finSent = true;
+}
+
+function established(s: Socket): void {
+  const cb = s.tcp!;
+  setState(s, 'ESTABLISHED');
+  if (cb.sendq) {
+    const d = cb.sendq;
+    cb.sendq = '';
+    tcpWrite(s, d);
+  }
+}
+
+/** tcp_v4_send_reset: answer a segment that has no socket (never a RST with a RST). */
+export function tcpSendReset(ns: Netns, skb: Skb): void {
+  const ip = skb.ip!;
+  const th = skb.l4;
+  if (!th || th.proto !== 'tcp' || th.flags.includes('rst')) return;
+  const rt = routeOutput(ns, { dst: ip.src, src: ip.dst });
+  if (rt.input === 'error') return;
+  const hasAck = th.flags.includes('ack');
+  const segLen = skb.data.length + (th.flags.includes('syn') ? 1 : 0) + (th.flags.includes('fin') ? 1 : 0);
+  const rst = allocSkb({
+    ip: { src: ip.dst, dst: ip.src, ttl: ns.sysctl.num('net.ipv4.ip_default_ttl', 64), id: 0, proto: 'tcp' },
+    l4: {
+      proto: 'tcp',
+      sport: th.dport,
+      dport: th.sport,
+      flags: hasAck ? ['rst'] : ['rst', 'ack'],
+      seq: hasAck ? th.ack : 0,
+      ack: hasAck ? 0 : (th.seq + segLen) >>> 0,
+    },
+    dst: rt,
+  });
+  ipLocalOut(ns, rst);
+}
+
+/** tcp_v4_rcv. */
+export function tcpRcv(skb: Skb): void {
+  const dev = skb.dev!;
+  const ns = dev.ns;
+  const ip = skb.ip!;
+  const th = skb.l4 as Extract<Skb['l4'], { proto: 'tcp' }>;
+  const res = tcpLookup(ns, { saddr: ip.src, sport: th.sport, daddr: ip.dst, dport: th.dport, dev: skb.dst?.type === 'local' ? dev : null });
+  ns.world.emit(ns, {
+    kind: 'sock.lookup',
+    proto: 'tcp',
+    pkt: view(skb),
+    how: res.how,
+    ...(res.sock ? { sock: res.sock.label(), pid: res.sock.owner.pid } : {}),
+  });
+  const s = res.sock;
+  if (!s) {
+    tcpSendReset(ns, skb);
+    drop(skb, 'NO_SOCKET', `tcp ${ip.dst >>> 0}:${th.dport}`, dev);
+    return;
+  }
+  cgroupIngress(skb, s);
+  ns.world.emit(ns, { kind: 'sock.deliver', proto: 'tcp', sock: s.label(), pid: s.owner.pid, comm: s.owner.comm, pkt: view(skb) });
+  if (s.state === 'LISTEN') {
+    listenRcv(s, skb, th);
+    return;
+  }
+  segmentRcv(s, skb, th);
+}
+
+function listenRcv(l: Socket, skb: Skb, th: Extract<Skb['l4'], { proto: 'tcp' }>): void {
+  const ns = l.ns;
+  const ip = skb.ip!;
+  if (th.flags.includes('rst')) return;
+  if (th.flags.includes('ack') || !th.flags.includes('syn')) {
+    tcpSendReset(ns, skb);
+    return;
+  }
+  // A request socket (SYN_RECV) in the established hash, as tcp_conn_request makes it.
+  const c = new Socket(ns.sockets.nextId++, 'tcp', l.owner);
+  c.localAddr = ip.dst;
+  c.localPort = th.dport;
+  c.remoteAddr = ip.src;
+  c.remotePort = th.sport;
+  c.boundDev = l.boundDev;
+  c.handlers = l.handlers;
+  newCb(c, ns.world.rand.u32());
+  c.tcp!.parent = l;
+  c.tcp!.irs = th.seq;
+  c.tcp!.rcv_nxt = (th.seq + 1) >>> 0;
+  ns.sockets.add(c);
+  setState(c, 'SYN_RECV');
+  transmit(c, ['syn', 'ack'], '', c.tcp!.iss);
+  c.tcp!.snd_nxt = (c.tcp!.iss + 1) >>> 0;
+}
+
+function segmentRcv(s: Socket, skb: Skb, th: Extract<Skb['l4'], { proto: 'tcp' }>): void {
+  const cb = s.tcp!;
+  const f = new Set(th.flags);
+  if (s.state === 'SYN_SENT') {
+    if (f.has('rst')) {
+      if (f.has('ack') && th.ack === cb.snd_nxt) abort(s, 'ECONNREFUSED');
+      return;
+    }
+    if (f.has('syn') && f.has('ack')) {
+      if (th.ack !== cb.snd_nxt) {
+        tcpSendReset(s.ns, skb);
+        return;
+      }
+      cb.irs = th.seq;
+      cb.rcv_nxt = (th.seq + 1) >>> 0;
+      cb.snd_una = th.ack;
+      transmit(s, ['ack']);
+      established(s);
+      s.handlers.onConnect?.(s);
+      maybeSendFin(s);
+    }
+    return;
+  }
+  if (f.has('rst')) {
+    const wasListenChild = s.state === 'SYN_RECV';
+    setState(s, 'CLOSE');
+    sockRelease(s);
+    if (!wasListenChild) s.handlers.onError?.(s, 'ECONNRESET');
+    return;
+  }
+  if (s.state === 'SYN_RECV') {
+    if (!f.has('ack') || th.ack !== cb.snd_nxt) return;
+    cb.snd_una = th.ack;
+    established(s);
+    const parent = cb.parent;
+    if (parent && !parent.closed) {
+      parent.acceptq.push(s);
+      parent.handlers.onAccept?.(parent, s);
+    }
+  }
+  if (f.has('ack') && th.ack > cb.snd_una) cb.snd_una = th.ack;
+  let needAck = false;
+  if (skb.data.length > 0 && th.seq === cb.rcv_nxt) {
+    cb.rcv_nxt = (cb.rcv_nxt + skb.data.length) >>> 0;
+    needAck = true;
+    s.handlers.onData?.(s, skb.data, { addr: skb.ip!.src, port: th.sport });
+  }
+  const ourFinAcked = cb.finSent && th.ack === cb.snd_nxt;
+  if (f.has('fin')) {
+    cb.rcv_nxt = (cb.rcv_nxt + 1) >>> 0;
+    needAck = true;
+    if (s.state === 'ESTABLISHED') setState(s, 'CLOSE_WAIT');
+    else if (s.state === 'FIN_WAIT1') setState(s, ourFinAcked ? 'TIME_WAIT' : 'CLOSING');
+    else if (s.state === 'FIN_WAIT2') setState(s, 'TIME_WAIT');
+  } else if (ourFinAcked) {
+    if (s.state === 'FIN_WAIT1') setState(s, 'FIN_WAIT2');
+    else if (s.state === 'CLOSING') setState(s, 'TIME_WAIT');
+    else if (s.state === 'LAST_ACK') {
+      setState(s, 'CLOSE');
+      sockRelease(s);
+      s.handlers.onClose?.(s);
+      return;
+    }
+  }
+  if (needAck) transmit(s, ['ack']);
+  if (f.has('fin')) s.handlers.onEof?.(s);
+  if (s.state === 'TIME_WAIT') {
+    s.ns.world.sched.after(TCP_TIMEWAIT_LEN, () => {
+      setState(s, 'CLOSE');
+      sockRelease(s);
+    });
+    s.handlers.onClose?.(s);
+  }
+}

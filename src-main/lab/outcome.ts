@@ -1,0 +1,23 @@
+// What a probe's output means, in the words of the reachability tables: reached, refused (RST or
+// port unreachable), unreachable (an ICMP error or no route), or timeout (silence: a drop somewhere).
+
+import type { CommandResult, ProbeResult } from './types.ts';
+
+export function classifyProbe(_command: string, r: CommandResult): { outcome: ProbeResult['outcome']; summary: string } {
+  const all = `${r.stdout}\n${r.stderr}`;
+  const lines = all.split('\n').filter((l) => l.trim() !== '');
+  const pick = (re: RegExp) => lines.find((l) => re.test(l));
+  if (/Connection refused|Port Unreachable/i.test(all)) return { outcome: 'refused', summary: pick(/Connection refused|Port Unreachable/i) ?? 'refused' };
+  if (/Unreachable|No route to host|Network is unreachable|Time to live exceeded|Packet filtered/i.test(all)) {
+    return { outcome: 'unreachable', summary: pick(/Unreachable|No route|Time to live|Packet filtered/i) ?? 'unreachable' };
+  }
+  if (r.exitCode === 0) {
+    const stats = pick(/packets transmitted/);
+    return { outcome: 'reached', summary: stats ?? pick(/succeeded|bytes from/) ?? 'exit 0' };
+  }
+  if (r.exitCode === 1 || r.exitCode === 124 || /timed out/i.test(all)) {
+    const stats = pick(/packets transmitted|timed out/);
+    return { outcome: 'timeout', summary: stats ?? 'no answer' };
+  }
+  return { outcome: 'error', summary: lines[lines.length - 1] ?? `exit ${r.exitCode}` };
+}

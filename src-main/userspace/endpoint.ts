@@ -1,0 +1,139 @@
+// Shared plumbing for socat and nc: TCP/UDP client and server endpoints over the model's socket
+// calls, delivering bytes and end-of-stream to a program's callbacks.
+
+import { ANY, type Ipv4 } from '../../src-shared/ipv4.ts';
+import type { Process } from '../kernel/process.ts';
+import type { Socket } from '../kernel/socket.ts';
+import { sockBind, sockCreate, sockListen, sockRelease, STRERROR, type Errno } from '../kernel/transport/sock.ts';
+import { tcpConnect, tcpShutdown, tcpSoftError, tcpWrite } from '../kernel/transport/tcp.ts';
+import { udpSendto } from '../kernel/transport/udp.ts';
+
+export interface Conn {
+  readonly sock: Socket;
+  write(data: string): void;
+  /** Half-close our side (TCP FIN); UDP has nothing to send. */
+  shutdown(): void;
+  close(): void;
+}
+
+export interface BindOpts {
+  addr?: Ipv4;
+  port?: number;
+  reuseaddr?: boolean;
+  reuseport?: boolean;
+  dev?: string;
+}
+
+export function strerror(e: Errno | string): string {
+  return STRERROR[e as Errno] ?? e;
+}
+
+function applyOpts(proc: Process, s: Socket, o: BindOpts): Errno | 'ENODEV' | null {
+  s.reuseaddr = !!o.reuseaddr;
+  s.reuseport = !!o.reuseport;
+  if (o.dev) {
+    const d = proc.ns.dev(o.dev);
+    if (!d) return 'ENODEV';
+    s.boundDev = d;
+  }
+  if (o.addr !== undefined || o.port !== undefined) return sockBind(s, o.addr ?? ANY, o.port ?? 0);
+  return null;
+}
+
+export function tcpConn(s: Socket): Conn {
+  return {
+    sock: s,
+    write: (d) => tcpWrite(s, d),
+    shutdown: () => tcpShutdown(s),
+    close: () => tcpShutdown(s),
+  };
+}
+
+export interface ClientHandlers {
+  onConnect(c: Conn): void;
+  onData(c: Conn, data: string): void;
+  onEof(c: Conn): void;
+  onError(errno: string): void;
+}
+
+/** socket + optional bind + connect. Errors known at once are returned; later ones go to onError. */
+export function tcpClient(proc: Process, daddr: Ipv4, dport: number, bind: BindOpts, h: ClientHandlers): string | null {
+  const s = sockCreate(proc, 'tcp');
+  const e = applyOpts(proc, s, bind);
+  if (e) {
+    sockRelease(s);
+    return e;
+  }
+  const conn = tcpConn(s);
+  s.handlers = {
+    onConnect: () => h.onConnect(conn),
+    onData: (_s, d) => h.onData(conn, d),
+    onEof: () => h.onEof(conn),
+    onError: (_s, errno) => h.onError(errno),
+  };
+  const ce = tcpConnect(s, daddr, dport);
+  if (ce) {
+    sockRelease(s);
+    return ce;
+  }
+  return null;
+}
+
+export function tcpPendingError(c: Conn | Socket): string | undefined {
+  const s = 'sock' in c ? c.sock : c;
+  return tcpSoftError(s);
+}
+
+export interface ServerHandlers {
+  onAccept(c: Conn): void;
+  onData(c: Conn, data: string): void;
+  onEof(c: Conn): void;
+}
+
+export function tcpServer(proc: Process, bind: BindOpts, h: ServerHandlers): { sock: Socket } | string {
+  const s = sockCreate(proc, 'tcp');
+  const e = applyOpts(proc, s, bind);
+  if (e) {
+    sockRelease(s);
+    return e;
+  }
+  const le = sockListen(s);
+  if (le) {
+    sockRelease(s);
+    return le;
+  }
+  const conns = new WeakMap<Socket, Conn>();
+  const connOf = (c: Socket): Conn => {
+    let k = conns.get(c);
+    if (!k) conns.set(c, (k = tcpConn(c)));
+    return k;
+  };
+  s.handlers = {
+    onAccept: (_l, child) => {
+      child.handlers = {
+        onData: (cs, d) => h.onData(connOf(cs), d),
+        onEof: (cs) => h.onEof(connOf(cs)),
+      };
+      h.onAccept(connOf(child));
+    },
+    onData: (cs, d) => h.onData(connOf(cs), d),
+    onEof: (cs) => h.onEof(connOf(cs)),
+  };
+  return { sock: s };
+}
+
+export interface UdpHandlers {
+  onData(data: string, from: { addr: Ipv4; port: number }): void;
+  onError?(errno: string): void;
+}
+
+export function udpSocket(proc: Process, bind: BindOpts, h: UdpHandlers): { sock: Socket; sendto(addr: Ipv4, port: number, data: string): string | null } | string {
+  const s = sockCreate(proc, 'udp');
+  const e = applyOpts(proc, s, bind);
+  if (e) {
+    sockRelease(s);
+    return e;
+  }
+  s.handlers = { onData: (_s, d, from) => h.onData(d, from), onError: (_s, errno) => h.onError?.(errno) };
+  return { sock: s, sendto: (a, p, d) => udpSendto(s, a, p, d) };
+}
