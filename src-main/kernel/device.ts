@@ -8,7 +8,7 @@ import type { Netns } from './netns.ts';
 import type { Skb } from './skb.ts';
 import type { Micros } from './sched.ts';
 
-export type DevKind = 'loopback' | 'veth' | 'bridge' | 'macvlan' | 'tun' | 'dummy';
+export type DevKind = 'loopback' | 'veth' | 'bridge' | 'macvlan' | 'tun' | 'dummy' | 'nic';
 
 /** An IPv4 address on a device (`struct in_ifaddr`). */
 export interface InAddr {
@@ -83,7 +83,7 @@ export class NetDevice {
   lower: NetDevice | null = null;
   macvlanMode: MacvlanMode = 'bridge';
   macvlans: NetDevice[] = [];
-  /** tun/tap: whoever holds the file descriptor — the hypervisor's guest NIC (see tap.ts). */
+  /** tun/tap on the host and the guest NIC on the VM: the device at the other end of the hypervisor. */
   tapEndpoint: NetDevice | null = null;
   tapOwner: string | null = null;
   alias = '';
