@@ -1,0 +1,230 @@
+// One comparable document per side: for each probe its path lines, then `## conntrack`, `## fdb`,
+// `## neigh` and `## result`. The kernel side comes from a KernelRun, the model side from a LabRun
+// (its path text as the CLI formats it when that formatter exists, else formatted here from the
+// event log the same way). Both are rendered through the same canonical form and labeller, then
+// diffed block by block.
+
+import type { KernelEvent } from '../../src-shared/events.ts';
+import { formatPacket } from '../../src-shared/packet.ts';
+import type { LabRun } from '../lab/types.ts';
+import type { KernelRun } from './kernel-run.ts';
+import { canonicalConntrack, canonicalLine, defaultChainInfo, HOOK_LINE, Labeller, pathLines, RULE_LINE } from './normalise.ts';
+
+export interface PathDoc {
+  readonly probes: { readonly header: string; readonly lines: readonly string[] }[];
+  readonly conntrack: readonly string[];
+  readonly fdb: readonly string[];
+  readonly neigh: readonly string[];
+  readonly result: readonly string[];
+  /** Not compared: what could not be run, notes of the run. */
+  readonly notes?: readonly string[];
+}
+
+export function probeHeader(index: number, target: string, command: string): string {
+  return `# probe ${index + 1} ${target}: ${command}`;
+}
+
+/** Masks ephemeral numbers so sorting does not depend on them. */
+const sortKey = (s: string): string => s.replace(/\d{5}/g, '#');
+const sorted = (lines: string[]): string[] => lines.sort((a, b) => (sortKey(a) < sortKey(b) ? -1 : sortKey(a) > sortKey(b) ? 1 : 0));
+
+export function kernelDoc(run: KernelRun): PathDoc {
+  const probes = run.probes.map((p, i) => ({
+    header: probeHeader(p.index, p.target, p.command),
+    lines: pathLines(
+      run.traces[i] ?? [],
+      (ns, family, table, chain) => run.chains.get(ns)?.get(`${family} ${table} ${chain}`) ?? defaultChainInfo(family, table, chain),
+      (ns, family, table, chain, handle) => run.ruleTexts.get(ns)?.get(`${family} ${table} ${chain} ${handle}`),
+    ),
+  }));
+  const conntrack: string[] = [];
+  const fdb: string[] = [];
+  const neigh: string[] = [];
+  for (const [ns, t] of run.tables) {
+    for (const l of t.conntrack) conntrack.push(`${ns} ${canonicalConntrack(l)}`);
+    for (const e of t.fdb) fdb.push(`${ns} ${e.bridge} ${e.port} ${e.mac}`);
+    for (const e of t.neigh) neigh.push(`${ns} ${e.dst} ${e.dev} ${e.lladdr ?? '-'} ${e.state}`);
+  }
+  return {
+    probes,
+    conntrack: sorted(conntrack),
+    fdb: sorted(fdb),
+    neigh: sorted(neigh),
+    result: run.probes.map((p) => `${p.index + 1} ${p.target}: ${p.outcome}`),
+    notes: [...run.unsupported.map((u) => `unsupported: ${u}`), ...run.notes],
+  };
+}
+
+/** Path lines of one probe from the model's event log (used when no CLI formatter is available). */
+export function modelPathLines(events: readonly KernelEvent[], probe: number): string[] {
+  interface V {
+    head: string;
+    first: string;
+    last: string;
+    ct?: string;
+    rules: string[];
+  }
+  const visits: V[] = [];
+  // The open visit of each (ns, family, hook), so exits and rules land on it.
+  const open = new Map<string, V>();
+  for (const e of events) {
+    if (e.probe !== probe) continue;
+    if (e.kind === 'nf.enter') {
+      const first = formatPacket(e.pkt);
+      const v: V = { head: `${e.ns} ${e.family} ${e.hook} iif=${e.iif ?? '-'} oif=${e.oif ?? '-'} ${first}`, first, last: first, ct: e.ct, rules: [] };
+      visits.push(v);
+      open.set(`${e.ns}|${e.family}|${e.hook}`, v);
+    } else if (e.kind === 'nf.exit') {
+      const v = open.get(`${e.ns}|${e.family}|${e.hook}`);
+      if (v) {
+        v.last = formatPacket(e.pkt);
+        if (e.ct) v.ct = e.ct;
+      }
+    } else if (e.kind === 'nf.rule') {
+      open.get(`${e.ns}|${e.family}|${e.hook}`)?.rules.push(`       ${e.table}/${e.chain}: ${e.rule} -> ${e.verdict}`);
+    } else if (e.kind === 'nf.policy' && e.verdict.toLowerCase() !== 'accept') {
+      open.get(`${e.ns}|${e.family}|${e.hook}`)?.rules.push(`       ${e.table}/${e.chain}: policy ${e.verdict.toUpperCase()}`);
+    }
+  }
+  return visits.flatMap((v) => [`${v.head}${v.ct ? `  ct=${v.ct}` : ''}${v.last !== v.first ? `  => ${v.last}` : ''}`, ...v.rules]);
+}
+
+/**
+ * Splits the CLI's `--format path` text into per-probe path lines: hook lines and the rule lines
+ * under them, a new probe at every line that names a probe. Undefined when the split does not
+ * give one block per probe.
+ */
+export function splitModelPath(text: string, probeCount: number): string[][] | undefined {
+  const blocks: string[][] = [];
+  let cur: string[] | undefined;
+  let inSections = false;
+  for (const line of text.split('\n')) {
+    if (/^#+\s*(?:==\s*)?probe\b/i.test(line.trim())) {
+      cur = [];
+      blocks.push(cur);
+      inSections = false;
+      continue;
+    }
+    if (/^##\s+(conntrack|fdb|neigh|result)/.test(line)) inSections = true;
+    if (inSections) continue;
+    if (HOOK_LINE.test(line) || (RULE_LINE.test(line) && /^\s/.test(line))) {
+      if (!cur) {
+        cur = [];
+        blocks.push(cur);
+      }
+      cur.push(line);
+    }
+  }
+  if (blocks.length !== probeCount) return probeCount === 1 && blocks.length === 0 ? [[]] : undefined;
+  return blocks;
+}
+
+export function modelDoc(run: LabRun, pathText?: string): PathDoc {
+  const split = pathText === undefined ? undefined : splitModelPath(pathText, run.probes.length);
+  const probes = run.probes.map((p, i) => ({
+    header: probeHeader(i, p.target, p.command),
+    lines: split?.[i] ?? modelPathLines(run.events, i),
+  }));
+  const snap = run.snapshots[run.snapshots.length - 1];
+  const conntrack: string[] = [];
+  const fdb: string[] = [];
+  const neigh: string[] = [];
+  for (const ns of snap?.netns ?? []) {
+    for (const l of ns.conntrack) conntrack.push(`${ns.name} ${canonicalConntrack(l)}`);
+    for (const e of ns.fdb) if (!e.local) fdb.push(`${ns.name} ${e.bridge} ${e.port} ${e.mac}`);
+    for (const e of ns.neigh) if (e.state !== 'NOARP') neigh.push(`${ns.name} ${e.addr} ${e.dev} ${e.lladdr ?? '-'} ${e.state}`);
+  }
+  return {
+    probes,
+    conntrack: sorted(conntrack),
+    fdb: sorted(fdb),
+    neigh: sorted(neigh),
+    result: run.probes.map((p, i) => `${i + 1} ${p.target}: ${p.outcome}`),
+    notes: split === undefined && pathText !== undefined ? ['model path text did not split into one block per probe: formatted from the event log'] : [],
+  };
+}
+
+/** The canonical, labelled text of a document. */
+export function renderDoc(doc: PathDoc, fixedMacs: ReadonlySet<string> = new Set()): string {
+  const lab = new Labeller(fixedMacs);
+  const out: string[] = [];
+  for (const p of doc.probes) {
+    out.push(p.header);
+    for (const l of p.lines) out.push(lab.line(canonicalLine(l)));
+  }
+  const section = (name: string, lines: readonly string[]): void => {
+    out.push(`## ${name}`);
+    for (const l of lines) out.push(lab.line(l));
+  };
+  section('conntrack', doc.conntrack);
+  section('fdb', doc.fdb);
+  section('neigh', doc.neigh);
+  section('result', doc.result);
+  if (doc.notes?.length) {
+    out.push('## notes');
+    for (const n of doc.notes) out.push(n);
+  }
+  return out.join('\n') + '\n';
+}
+
+interface Block {
+  readonly header: string;
+  readonly lines: string[];
+}
+
+function blocks(text: string): Block[] {
+  const out: Block[] = [];
+  for (const line of text.split('\n')) {
+    if (line.startsWith('# probe ') || line.startsWith('## ')) out.push({ header: line, lines: [] });
+    else if (line !== '' && out.length) out[out.length - 1]!.lines.push(line);
+  }
+  return out.filter((b) => b.header !== '## notes');
+}
+
+/** Line diff (LCS) of two short line lists: ' ' same, '-' kernel only, '+' model only. */
+export function lineDiff(a: readonly string[], b: readonly string[]): string[] {
+  const n = a.length;
+  const m = b.length;
+  const dp: number[][] = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(0));
+  for (let i = n - 1; i >= 0; i--) for (let j = m - 1; j >= 0; j--) dp[i]![j] = a[i] === b[j] ? dp[i + 1]![j + 1]! + 1 : Math.max(dp[i + 1]![j]!, dp[i]![j + 1]!);
+  const out: string[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < n || j < m) {
+    if (i < n && j < m && a[i] === b[j]) {
+      out.push(`  ${a[i]}`);
+      i++;
+      j++;
+    } else if (j < m && (i === n || dp[i]![j + 1]! >= dp[i + 1]![j]!)) out.push(`+ ${b[j++]}`);
+    else out.push(`- ${a[i++]}`);
+  }
+  return out;
+}
+
+/** Compares the two rendered documents block by block; the diff names the first differing line. */
+export function diffDocs(kernel: string, model: string): { agree: boolean; diff: string } {
+  const kb = blocks(kernel);
+  const mb = new Map(blocks(model).map((b) => [b.header, b]));
+  const out: string[] = [];
+  let agree = true;
+  for (const k of kb) {
+    const m = mb.get(k.header);
+    mb.delete(k.header);
+    const ml = m?.lines ?? [];
+    if (m && ml.length === k.lines.length && ml.every((l, i) => l === k.lines[i])) continue;
+    agree = false;
+    let first = 0;
+    while (first < k.lines.length && first < ml.length && k.lines[first] === ml[first]) first++;
+    out.push(`${k.header}${m ? '' : '   (missing on the model side)'}`);
+    out.push(`  first difference at line ${first + 1}:`);
+    out.push(`    kernel: ${k.lines[first] ?? '(nothing)'}`);
+    out.push(`    model:  ${ml[first] ?? '(nothing)'}`);
+    out.push('  (- kernel only, + model only)');
+    for (const l of lineDiff(k.lines, ml)) out.push(`  ${l}`);
+  }
+  for (const m of mb.values()) {
+    agree = false;
+    out.push(`${m.header}   (missing on the kernel side)`);
+  }
+  return { agree, diff: out.join('\n') + (out.length ? '\n' : '') };
+}

@@ -1,0 +1,133 @@
+// `kpath verify LAB`: run the lab on the real kernel and in the model, normalise both into the
+// `--format path` form and diff them per probe.
+
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { parseLab, type LabSource } from '../lab/parse.ts';
+import type { LabRun } from '../lab/types.ts';
+import { diffDocs, kernelDoc, modelDoc, renderDoc } from './doc.ts';
+import { runOnKernel, type KernelRunOptions } from './kernel-run.ts';
+
+export interface VerifyOptions extends KernelRunOptions {
+  /** Seed of the model side (default 1). */
+  readonly seed?: number;
+}
+
+export interface VerifyResult {
+  /** The kernel's normalised path document. */
+  readonly kernel: string;
+  /** The model's, when the model could run the lab. */
+  readonly model?: string;
+  /** Readable diff per probe (empty when they agree). */
+  readonly diff: string;
+  readonly agree: boolean;
+  /** Why the model side is missing, when it is. */
+  readonly modelError?: string;
+}
+
+/** Can this process run labs on the machine's kernel? (root, `ip netns`, nft, python3 for the collector) */
+export function realKernelAvailable(): { ok: boolean; reason?: string } {
+  if (process.platform !== 'linux') return { ok: false, reason: `the real-kernel check needs Linux (this is ${process.platform})` };
+  if (typeof process.getuid === 'function' && process.getuid() !== 0) return { ok: false, reason: 'the real-kernel check needs root (network namespaces, nftables)' };
+  const tools: [string, string[]][] = [
+    ['ip', ['-V']],
+    ['nft', ['--version']],
+    ['python3', ['--version']],
+    ['taskset', ['--version']],
+    ['timeout', ['--version']],
+  ];
+  for (const [tool, args] of tools) {
+    const r = spawnSync(tool, args, { encoding: 'utf8' });
+    if (r.error || r.status !== 0) return { ok: false, reason: `"${tool}" is not available (${r.error?.message ?? `exit ${r.status}`})` };
+  }
+  const probe = `kpcheck${process.pid}`;
+  const add = spawnSync('ip', ['netns', 'add', probe], { encoding: 'utf8' });
+  if (add.status !== 0) return { ok: false, reason: `cannot create a network namespace: ${(add.stderr || '').trim()}` };
+  const nft = spawnSync('ip', ['netns', 'exec', probe, 'nft', 'list', 'ruleset'], { encoding: 'utf8' });
+  spawnSync('ip', ['netns', 'del', probe]);
+  if (nft.status !== 0) return { ok: false, reason: `nftables does not work in a namespace: ${(nft.stderr || '').trim()}` };
+  return { ok: true };
+}
+
+type RunLabFn = (lab: unknown, opts: { seed: number; file?: string }) => LabRun | Promise<LabRun>;
+type FormatPathFn = (run: LabRun) => string;
+
+// The model side lands concurrently (src-main/lab/session.ts, src-main/cli/format-path.ts): load it
+// when present, so this module works before and after. The specifiers are variables so the type
+// checker does not require the files to exist yet.
+async function loadModel(): Promise<{ runLab?: RunLabFn; formatPath?: FormatPathFn; error?: string }> {
+  const sessionUrl = new URL('../lab/session.ts', import.meta.url);
+  const formatUrl = new URL('../cli/format-path.ts', import.meta.url);
+  const out: { runLab?: RunLabFn; formatPath?: FormatPathFn; error?: string } = {};
+  if (existsSync(sessionUrl)) {
+    try {
+      const spec: string = sessionUrl.href;
+      const mod = (await import(spec)) as { runLab?: RunLabFn };
+      out.runLab = mod.runLab;
+    } catch (e) {
+      out.error = `src-main/lab/session.ts did not load: ${e instanceof Error ? e.message : String(e)}`;
+    }
+  } else out.error = 'the model runner (src-main/lab/session.ts) is not there yet';
+  if (existsSync(formatUrl)) {
+    try {
+      const spec: string = formatUrl.href;
+      out.formatPath = ((await import(spec)) as { formatPath?: FormatPathFn }).formatPath;
+    } catch {
+      // formatted from the event log instead (doc.ts modelPathLines)
+    }
+  }
+  return out;
+}
+
+async function runModel(lab: LabSource, text: string, file: string, seed: number): Promise<{ run?: LabRun; pathText?: string; error?: string }> {
+  const m = await loadModel();
+  if (!m.runLab) return { error: m.error ?? 'src-main/lab/session.ts exports no runLab' };
+  let run: LabRun;
+  try {
+    run = await m.runLab(lab, { seed, file });
+  } catch (first) {
+    // Tolerate a runner that takes the lab's text rather than its parsed form.
+    try {
+      run = await m.runLab(text, { seed, file });
+    } catch {
+      return { error: `the model failed to run the lab: ${first instanceof Error ? first.message : String(first)}` };
+    }
+  }
+  let pathText: string | undefined;
+  try {
+    pathText = m.formatPath?.(run);
+  } catch {
+    pathText = undefined;
+  }
+  return { run, pathText };
+}
+
+/** MACs the lab itself sets: they stay as they are; every other MAC is labelled M1, M2… */
+export function fixedMacs(text: string): Set<string> {
+  return new Set((text.match(/\b[0-9a-f]{2}(?::[0-9a-f]{2}){5}\b/gi) ?? []).map((m) => m.toLowerCase()));
+}
+
+/** Runs a lab on the real kernel and in the model; see VerifyResult. Throws when the kernel side cannot run. */
+export async function verifyLab(file: string, opts: VerifyOptions = {}): Promise<VerifyResult> {
+  const text = readFileSync(file, 'utf8');
+  const lab = parseLab(text, file);
+  const avail = realKernelAvailable();
+  if (!avail.ok) throw new Error(`cannot verify on this machine's kernel: ${avail.reason}`);
+  const macs = fixedMacs(text);
+  const kernelRun = await runOnKernel(lab, opts);
+  const kernel = renderDoc(kernelDoc(kernelRun), macs);
+  const model = await runModel(lab, text, file, opts.seed ?? 1);
+  if (!model.run) {
+    return { kernel, diff: `model side not compared: ${model.error}\n`, agree: false, modelError: model.error };
+  }
+  const modelText = renderDoc(modelDoc(model.run, model.pathText), macs);
+  const { agree, diff } = diffDocs(kernel, modelText);
+  return { kernel, model: modelText, diff, agree };
+}
+
+/** Runs only the kernel side and renders it (for tests and `--kernel-only`). */
+export async function kernelPath(file: string, opts: KernelRunOptions = {}): Promise<string> {
+  const text = readFileSync(file, 'utf8');
+  const run = await runOnKernel(parseLab(text, file), opts);
+  return renderDoc(kernelDoc(run), fixedMacs(text));
+}
