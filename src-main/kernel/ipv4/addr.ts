@@ -2,7 +2,7 @@
 // source-address choice inet_select_addr.
 
 import type { Ipv4 } from '../../../src-shared/ipv4.ts';
-import { ANY, inPrefix, networkOf } from '../../../src-shared/ipv4.ts';
+import { ANY, broadcastOf, inPrefix, networkOf } from '../../../src-shared/ipv4.ts';
 import type { InAddr, NetDevice } from '../device.ts';
 import { RT_TABLE_LOCAL, RT_TABLE_MAIN, type Route } from './fib.ts';
 
@@ -44,8 +44,17 @@ export function addIfaddrRoutes(dev: NetDevice, a: InAddr): void {
   }
   if (!a.secondary && a.plen < 32) {
     const net = networkOf(a.addr, a.plen);
-    if (!fib.table(RT_TABLE_MAIN).some((r) => r.dev === dev && r.dst === net && r.plen === a.plen && r.proto === 'kernel')) {
-      fib.add(kernelRoute(dev, { table: RT_TABLE_MAIN, type: 'unicast', dst: net, plen: a.plen, scope: 'link', prefsrc: a.addr }));
+    // On loopback the prefix itself is local (`local 127.0.0.0/8 dev lo table local`).
+    const loop = dev.kind === 'loopback';
+    const table = loop ? RT_TABLE_LOCAL : RT_TABLE_MAIN;
+    if (!fib.table(table).some((r) => r.dev === dev && r.dst === net && r.plen === a.plen && r.proto === 'kernel')) {
+      fib.add(kernelRoute(dev, { table, type: loop ? 'local' : 'unicast', dst: net, plen: a.plen, scope: loop ? 'host' : 'link', prefsrc: a.addr }));
+    }
+    // fib_add_ifaddr: "Add the network broadcast address, when it makes sense" (plen < 31), even
+    // when no `brd` was given.
+    const bcast = broadcastOf(a.addr, a.plen);
+    if (a.plen < 31 && bcast !== a.broadcast && !fib.find({ table: RT_TABLE_LOCAL, dst: bcast, plen: 32, metric: 0 })) {
+      fib.add(kernelRoute(dev, { table: RT_TABLE_LOCAL, type: 'broadcast', dst: bcast, plen: 32, scope: 'link', prefsrc: a.addr }));
     }
   }
 }
@@ -60,7 +69,8 @@ export function delIfaddrRoutes(dev: NetDevice, a: InAddr): void {
       r.dev === dev &&
       ((r.type === 'local' && r.dst === a.addr && !stillLocal) ||
         (r.type === 'broadcast' && a.broadcast !== null && r.dst === a.broadcast) ||
-        (r.table === RT_TABLE_MAIN && r.prefsrc === a.addr && r.dst === networkOf(a.addr, a.plen) && r.plen === a.plen)),
+        (!a.secondary && r.type === 'broadcast' && r.prefsrc === a.addr && r.dst === broadcastOf(a.addr, a.plen)) ||
+        (r.prefsrc === a.addr && r.dst === networkOf(a.addr, a.plen) && r.plen === a.plen && r.type !== 'broadcast')),
   );
 }
 

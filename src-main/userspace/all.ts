@@ -1,0 +1,20 @@
+// Every emulated program, registered once. One line per tool; each writer adds their own.
+
+import { registerTool } from './registry.ts';
+import { ip } from './ip.ts';
+import { bridge } from './bridge.ts';
+import { sysctl } from './sysctl.ts';
+import { modprobe } from './modprobe.ts';
+import { ss } from './ss.ts';
+import { pingTool } from './ping.ts';
+import { socatTool } from './socat.ts';
+import { ncTool } from './nc.ts';
+
+registerTool(ip);
+registerTool(bridge);
+registerTool(sysctl);
+registerTool(modprobe);
+registerTool(ss);
+registerTool(pingTool);
+registerTool(socatTool);
+registerTool(ncTool, 'netcat', 'nc.openbsd');
