@@ -7,6 +7,9 @@ export function classifyProbe(_command: string, r: CommandResult): { outcome: Pr
   const all = `${r.stdout}\n${r.stderr}`;
   const lines = all.split('\n').filter((l) => l.trim() !== '');
   const pick = (re: RegExp) => lines.find((l) => re.test(l));
+  if (/Address already in use|Cannot assign requested address|Permission denied|Operation not permitted/i.test(all)) {
+    return { outcome: 'error', summary: pick(/Address already in use|Cannot assign|Permission denied|Operation not permitted/i) ?? 'error' };
+  }
   if (/Connection refused|Port Unreachable/i.test(all)) return { outcome: 'refused', summary: pick(/Connection refused|Port Unreachable/i) ?? 'refused' };
   if (/Unreachable|No route to host|Network is unreachable|Time to live exceeded|Packet filtered/i.test(all)) {
     return { outcome: 'unreachable', summary: pick(/Unreachable|No route|Time to live|Packet filtered/i) ?? 'unreachable' };

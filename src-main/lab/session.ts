@@ -23,6 +23,8 @@ export interface SessionOptions {
 
 /** How long a probe's trailing packets (last ACKs, late replies) are followed after it ends. */
 const SETTLE = SEC / 2;
+/** After setup, background programs get this long to start and connect before the first probe. */
+const SETUP_SETTLE = SEC;
 
 export class LabError extends Error {
   constructor(
@@ -141,6 +143,7 @@ export class LabSession {
         this.setupResults.push(r);
       }
     }
+    this.world.sched.runUntil(this.world.now() + SETUP_SETTLE);
     this.snaps.push(this.snapshot());
     return this.setupResults;
   }
