@@ -17,6 +17,8 @@ export class Machine {
   nextPid = 1;
   /** A secret per boot, mixed into hashes the way `net_get_random_once` keys are. */
   readonly hashSecret: number;
+  /** The kernel ring buffer (printk): LOG target lines, as `dmesg` prints them. */
+  readonly klog: string[] = [];
 
   constructor(
     readonly world: World,
@@ -33,7 +35,7 @@ export class Machine {
     this.namespaces.set(name, ns);
     this.world.registerNetns(ns);
     // Every namespace starts with a down loopback device at ifindex 1 (`loopback_net_init`).
-    ns.addDevice('lo', 'loopback', '00:00:00:00:00:00' as Mac, 1);
+    ns.addDevice('lo', 'loopback', '00:00:00:00:00:00' as Mac, 1).mtu = 65536;
     return ns;
   }
 
