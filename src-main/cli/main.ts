@@ -7,6 +7,7 @@ import { LabError, LabSession } from '../lab/session.ts';
 import { LabSyntaxError } from '../lab/parse.ts';
 import { formatPath } from './format-path.ts';
 import { formatText } from './format-text.ts';
+import { checkExpects, formatExpects, parseExpect, type ParsedExpect } from '../lab/expect.ts';
 
 const USAGE = `usage: kpath run LAB [--seed N] [--format text|path|json]
        kpath verify LAB
@@ -58,10 +59,18 @@ export function runCommand(args: RunArgs, out: (s: string) => void): number {
   }
   try {
     const session = new LabSession(text, { seed: args.seed, file: args.file });
+    const expects: ParsedExpect[] = [];
+    for (const e of session.lab.expects) {
+      const p = parseExpect(e);
+      if (typeof p === 'string') throw new LabSyntaxError(args.file, e.line, e.col, p);
+      if (p.probe < 1 || p.probe > session.lab.probes.length) throw new LabSyntaxError(args.file, e.line, e.col, `expect names probe ${p.probe}, but the lab has ${session.lab.probes.length} probe(s)`);
+      expects.push(p);
+    }
     const run = session.runAll();
-    if (args.format === 'json') out(JSON.stringify(run, null, 1) + '\n');
-    else if (args.format === 'path') out(formatPath(run));
-    else out(formatText(run));
+    const results = checkExpects(run, expects);
+    if (args.format === 'json') out(JSON.stringify({ ...run, expects: results }, null, 1) + '\n');
+    else if (args.format === 'path') out(formatPath(run) + formatExpects(results));
+    else out(formatText(run) + formatExpects(results));
     return 0;
   } catch (e) {
     if (e instanceof LabSyntaxError || e instanceof LabError) {
