@@ -154,12 +154,18 @@ export function renderDoc(doc: PathDoc, fixedMacs: ReadonlySet<string> = new Set
   }
   const section = (name: string, lines: readonly string[]): void => {
     out.push(`## ${name}`);
-    for (const l of lines) out.push(lab.line(l));
+    for (const l of lines) out.push(l);
   };
-  section('conntrack', doc.conntrack);
-  section('fdb', doc.fdb);
-  section('neigh', doc.neigh);
-  section('result', doc.result);
+  const conntrack = doc.conntrack.map((l) => lab.line(l));
+  // MACs get their labels from the neighbour table first (sorted by namespace, device and address,
+  // which do not change between runs), then the FDB is sorted by its labelled lines: two MACs
+  // learned on one port would otherwise sort by their random values.
+  const neigh = doc.neigh.map((l) => lab.line(l));
+  const fdb = doc.fdb.map((l) => lab.line(l)).sort();
+  section('conntrack', conntrack);
+  section('fdb', fdb);
+  section('neigh', neigh);
+  section('result', doc.result.map((l) => lab.line(l)));
   if (doc.notes?.length) {
     out.push('## notes');
     for (const n of doc.notes) out.push(n);
@@ -201,6 +207,8 @@ export function lineDiff(a: readonly string[], b: readonly string[]): string[] {
   return out;
 }
 
+const DIFF_LINES = 40;
+
 /** Compares the two rendered documents block by block; the diff names the first differing line. */
 export function diffDocs(kernel: string, model: string): { agree: boolean; diff: string } {
   const kb = blocks(kernel);
@@ -220,7 +228,11 @@ export function diffDocs(kernel: string, model: string): { agree: boolean; diff:
     out.push(`    kernel: ${k.lines[first] ?? '(nothing)'}`);
     out.push(`    model:  ${ml[first] ?? '(nothing)'}`);
     out.push('  (- kernel only, + model only)');
-    for (const l of lineDiff(k.lines, ml)) out.push(`  ${l}`);
+    const d = lineDiff(k.lines, ml);
+    // From a little before the first change, at most DIFF_LINES lines: enough to read, not a wall.
+    const start = Math.max(0, d.findIndex((l) => !l.startsWith(' ')) - 3);
+    for (const l of d.slice(start, start + DIFF_LINES)) out.push(`  ${l}`);
+    if (d.length > start + DIFF_LINES) out.push(`  … ${d.length - start - DIFF_LINES} more diff lines`);
   }
   for (const m of mb.values()) {
     agree = false;

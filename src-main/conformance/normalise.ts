@@ -92,6 +92,8 @@ export interface Visit {
   last: TracePacket;
   ct?: TraceCt;
   readonly rules: string[];
+  /** A rule or policy of this visit dropped the packet. */
+  dropped?: boolean;
 }
 
 function visitFamily(ev: TraceEvent, pkt: TracePacket): Family | undefined {
@@ -141,6 +143,7 @@ export function buildVisits(events: readonly TraceEvent[], chains: ChainLookup, 
     }
     const v = byTraceId.get(evalKey);
     if (!v || OBSERVATION_TABLES.has(ev.table)) continue;
+    if ((ev.kind === 'rule' || ev.kind === 'policy') && ev.verdict === 'drop') v.dropped = true;
     if (ev.kind === 'rule') {
       const text =
         ev.rule !== undefined
@@ -156,13 +159,14 @@ export function buildVisits(events: readonly TraceEvent[], chains: ChainLookup, 
   return visits;
 }
 
-/** `<netns> <family> <hook> iif=<dev|-> oif=<dev|-> <packet>[  ct=<state>][  => <packet>]` */
+/** `<netns> <family> <hook> iif=<dev|-> oif=<dev|-> <packet>[  ct=<state>][  => <packet>][  DROP]` */
 export function formatVisit(v: Visit): string {
   const first = formatPacket(v.first.view as PacketView);
   const last = formatPacket(v.last.view as PacketView);
   let line = `${v.ns} ${v.family} ${v.hook} iif=${v.first.iif ?? '-'} oif=${v.first.oif ?? '-'} ${first}`;
   if (v.ct) line += `  ct=${v.ct.state}`;
   if (last !== first) line += `  => ${last}`;
+  if (v.dropped) line += '  DROP';
   return line;
 }
 

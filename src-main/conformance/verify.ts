@@ -3,7 +3,7 @@
 
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { parseLab, type LabSource } from '../lab/parse.ts';
+import { parseLab } from '../lab/parse.ts';
 import type { LabRun } from '../lab/types.ts';
 import { diffDocs, kernelDoc, modelDoc, renderDoc } from './doc.ts';
 import { runOnKernel, type KernelRunOptions } from './kernel-run.ts';
@@ -79,19 +79,15 @@ async function loadModel(): Promise<{ runLab?: RunLabFn; formatPath?: FormatPath
   return out;
 }
 
-async function runModel(lab: LabSource, text: string, file: string, seed: number): Promise<{ run?: LabRun; pathText?: string; error?: string }> {
+async function runModel(text: string, file: string, seed: number): Promise<{ run?: LabRun; pathText?: string; error?: string }> {
   const m = await loadModel();
   if (!m.runLab) return { error: m.error ?? 'src-main/lab/session.ts exports no runLab' };
   let run: LabRun;
   try {
-    run = await m.runLab(lab, { seed, file });
-  } catch (first) {
-    // Tolerate a runner that takes the lab's text rather than its parsed form.
-    try {
-      run = await m.runLab(text, { seed, file });
-    } catch {
-      return { error: `the model failed to run the lab: ${first instanceof Error ? first.message : String(first)}` };
-    }
+    // runLab(source text, { seed, file }) as src-main/lab/session.ts defines it.
+    run = await m.runLab(text, { seed, file });
+  } catch (e) {
+    return { error: `the model failed to run the lab: ${e instanceof Error ? e.message : String(e)}` };
   }
   let pathText: string | undefined;
   try {
@@ -116,7 +112,7 @@ export async function verifyLab(file: string, opts: VerifyOptions = {}): Promise
   const macs = fixedMacs(text);
   const kernelRun = await runOnKernel(lab, opts);
   const kernel = renderDoc(kernelDoc(kernelRun), macs);
-  const model = await runModel(lab, text, file, opts.seed ?? 1);
+  const model = await runModel(text, file, opts.seed ?? 1);
   if (!model.run) {
     return { kernel, diff: `model side not compared: ${model.error}\n`, agree: false, modelError: model.error };
   }

@@ -1,0 +1,89 @@
+// Command-line faces of the conformance runner:
+//   kpath verify LAB [--kernel-only] [--seed N]   → verifyCommand (the CLI's `verify` calls it)
+//   node bin/conformance.js [LAB…]                → conformanceMain (`npm run conformance`): every
+//     built-in lab, a diff per disagreeing lab, `conformance: N/M labs agree`, exit 1 on any
+//     disagreement not listed with a reason in test/conformance/known-differences.
+
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { kernelPath, realKernelAvailable, verifyLab } from './verify.ts';
+
+type Out = (text: string) => void;
+
+function option(argv: string[], name: string): string | undefined {
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv[i + 1] : undefined;
+}
+
+/** `kpath verify LAB`: 0 agree, 1 disagree, 2 usage error; 0 with a printed reason when the kernel cannot be used. */
+export async function verifyCommand(argv: string[], out: Out = (t) => process.stdout.write(t), err: Out = (t) => process.stderr.write(t)): Promise<number> {
+  const file = argv.find((a, i) => !a.startsWith('--') && argv[i - 1] !== '--seed');
+  if (!file) {
+    err('usage: kpath verify LAB [--kernel-only] [--seed N]\n');
+    return 2;
+  }
+  const avail = realKernelAvailable();
+  if (!avail.ok) {
+    out(`verify skipped: ${avail.reason}\n`);
+    return 0;
+  }
+  if (argv.includes('--kernel-only')) {
+    out(await kernelPath(file));
+    return 0;
+  }
+  const seed = Number(option(argv, '--seed') ?? 1);
+  const r = await verifyLab(file, { seed });
+  out(`== kernel\n${r.kernel}`);
+  if (r.model !== undefined) out(`== model\n${r.model}`);
+  out(r.agree ? `== ${file}: the model agrees with the kernel\n` : `== diff (${file})\n${r.diff}`);
+  return r.agree ? 0 : 1;
+}
+
+/** `known-differences`: `<lab file name>: <reason>` per line, `#` comments. */
+export function readKnownDifferences(file: string): Map<string, string> {
+  const out = new Map<string, string>();
+  if (!existsSync(file)) return out;
+  for (const raw of readFileSync(file, 'utf8').split('\n')) {
+    const line = raw.replace(/#.*$/, '').trim();
+    const m = /^(\S+?):\s*(.+)$/.exec(line);
+    if (m) out.set(m[1]!, m[2]!);
+  }
+  return out;
+}
+
+export async function conformanceMain(argv: string[], out: Out = (t) => process.stdout.write(t)): Promise<number> {
+  const root = new URL('../../', import.meta.url).pathname;
+  const known = readKnownDifferences(option(argv, '--known') ?? join(root, 'test/conformance/known-differences'));
+  let labs = argv.filter((a, i) => !a.startsWith('--') && argv[i - 1] !== '--known');
+  if (labs.length === 0) {
+    const dir = join(root, 'resources/labs');
+    labs = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.lab')).sort().map((f) => join(dir, f)) : [];
+  }
+  const avail = realKernelAvailable();
+  if (!avail.ok) {
+    out(`conformance skipped: ${avail.reason}\n`);
+    return 0;
+  }
+  let agree = 0;
+  let failed = 0;
+  for (const lab of labs) {
+    const name = basename(lab);
+    try {
+      const r = await verifyLab(lab);
+      if (r.agree) {
+        agree++;
+        out(`ok    ${name}\n`);
+      } else if (known.has(name)) {
+        out(`known ${name}: ${known.get(name)}\n`);
+      } else {
+        failed++;
+        out(`FAIL  ${name}\n${r.diff}\n`);
+      }
+    } catch (e) {
+      failed++;
+      out(`ERROR ${name}: ${e instanceof Error ? e.message : String(e)}\n`);
+    }
+  }
+  out(`conformance: ${agree}/${labs.length} labs agree\n`);
+  return failed > 0 ? 1 : 0;
+}
