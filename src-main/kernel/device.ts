@@ -85,6 +85,11 @@ export class NetDevice {
   macvlans: NetDevice[] = [];
   /** tun/tap on the host and the guest NIC on the VM: the device at the other end of the hypervisor. */
   tapEndpoint: NetDevice | null = null;
+  /**
+   * A guest NIC whose other end is a hypervisor's own network code (QEMU slirp, VirtualBox NAT)
+   * rather than a host device: frames the guest sends are handed to this function.
+   */
+  hypervisorSink: ((skb: Skb) => void) | null = null;
   tapOwner: string | null = null;
   alias = '';
 
@@ -106,6 +111,8 @@ export class NetDevice {
         return !!this.lower && this.lower.carrier;
       case 'tun':
         return this.tapEndpoint !== null;
+      case 'nic':
+        return this.tapEndpoint !== null || this.hypervisorSink !== null;
       case 'bridge':
         // A bridge has carrier while at least one port is up (`br_port_carrier_check`); with no
         // ports at all it reports NO-CARRIER.

@@ -9,7 +9,7 @@ import type { NetDevice } from './device.ts';
 import type { Process } from './process.ts';
 import type { Skb } from './skb.ts';
 
-export type SockProto = 'tcp' | 'udp' | 'icmp' | 'raw';
+export type SockProto = 'tcp' | 'udp' | 'icmp' | 'raw' | 'packet';
 
 export type TcpState =
   | 'CLOSE'
@@ -34,6 +34,8 @@ export interface SockHandlers {
   onClose?(s: Socket): void;
   /** ICMP echo replies and errors for ping sockets. */
   onIcmp?(s: Socket, skb: Skb): void;
+  /** AF_PACKET: a copy of every frame received on the bound device (dev_queue_xmit_nit / ptype_all). */
+  onFrame?(s: Socket, skb: Skb): void;
 }
 
 export interface TcpCb {

@@ -5,7 +5,7 @@
 import type { DropReason } from '../../../src-shared/events.ts';
 import { MAC_BROADCAST, isMulticastMac } from '../../../src-shared/mac.ts';
 import type { NetDevice } from '../device.ts';
-import { frameLen, view, type Skb } from '../skb.ts';
+import { cloneSkb, frameLen, view, type Skb } from '../skb.ts';
 import { brHandleFrame } from '../bridge/br_input.ts';
 import { brDevXmit } from '../bridge/br_device.ts';
 import { macvlanHandleFrame, macvlanQueueXmit } from '../macvlan.ts';
@@ -53,12 +53,21 @@ export function netifReceiveSkb(skb: Skb, dev: NetDevice): void {
   dev.stats.rxPackets++;
   dev.stats.rxBytes += frameLen(skb);
   dev.ns.world.emit(dev.ns, { kind: 'dev.rx', dev: dev.name, pkt: view(skb), pktType: skb.pktType === 'loopback' || skb.pktType === 'outgoing' ? 'host' : skb.pktType });
+  deliverTaps(skb, dev);
   if (dev.brport) {
     brHandleFrame(skb, dev);
     return;
   }
   if (dev.macvlans.length > 0 && macvlanHandleFrame(skb, dev)) return;
   deliverProtocol(skb, dev);
+}
+
+/** ptype_all: AF_PACKET sockets bound to this device (or to any) get a copy before the stack. */
+function deliverTaps(skb: Skb, dev: NetDevice): void {
+  for (const s of dev.ns.sockets.all) {
+    if (s.proto !== 'packet' || s.closed || (s.boundDev && s.boundDev !== dev)) continue;
+    s.handlers.onFrame?.(s, cloneSkb(skb));
+  }
 }
 
 export function deliverProtocol(skb: Skb, dev: NetDevice): void {
@@ -142,6 +151,11 @@ function vethXmit(skb: Skb, dev: NetDevice): void {
 function hypervisorXmit(skb: Skb, dev: NetDevice): void {
   const other = dev.tapEndpoint;
   const world = dev.ns.world;
+  if (!other && dev.hypervisorSink) {
+    scrub(skb, true);
+    dev.hypervisorSink(skb);
+    return;
+  }
   if (!other || !other.adminUp) {
     dev.stats.txDropped++;
     world.emit(dev.ns, { kind: 'drop', reason: 'NO_CARRIER', where: `${dev.name} xmit`, pkt: view(skb) });
