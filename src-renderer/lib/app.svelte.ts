@@ -1,0 +1,242 @@
+// The renderer's one shared state (style practice 10: a .svelte.ts class). Components read its
+// fields and call its methods; only this class talks to the API. Large, immutable data (the
+// session view, the event page) sits in $state.raw so Svelte does not proxy it.
+
+import { ApiClient, toApiError, type ApiErrorData, type AppInfo, type LabInfo, type Push, type RecentEntry, type RecoveryEntry, type SessionView, type Settings } from '../../src-shared/api.ts';
+import type { KernelEvent } from '../../src-shared/events.ts';
+import { applyLocale, osLocale, type Locale } from './i18n.ts';
+
+export interface Progress {
+  readonly opId: string;
+  readonly done: number;
+  readonly total: number;
+  readonly label: string;
+}
+
+const EVENT_PAGE = 2000;
+let opCounter = 0;
+const newOpId = () => `op${Date.now().toString(36)}${(opCounter++).toString(36)}`;
+
+export class AppState {
+  info = $state.raw<AppInfo | null>(null);
+  labs = $state.raw<LabInfo[]>([]);
+  recent = $state.raw<RecentEntry[]>([]);
+  recovery = $state.raw<RecoveryEntry[]>([]);
+  session = $state.raw<SessionView | null>(null);
+  events = $state.raw<{ total: number; events: KernelEvent[] }>({ total: 0, events: [] });
+  progress = $state.raw<Progress | null>(null);
+  error = $state.raw<ApiErrorData | null>(null);
+  locale = $state<Locale>('en');
+  settings = $state.raw<Settings>({ locale: null, theme: 'system' });
+  confirmClose = $state(false);
+  askName = $state(false);
+  private runningOp: string | null = null;
+
+  constructor(readonly api: ApiClient) {
+    api.onPush((p) => this.onPush(p));
+  }
+
+  async init(): Promise<void> {
+    await this.guard(async () => {
+      const [info, settings] = await Promise.all([this.api.call('app.info'), this.api.call('settings.get')]);
+      this.info = info;
+      this.settings = settings;
+      this.setLocaleLocal(settings.locale ?? osLocale());
+      this.applyTheme();
+      await this.refreshLibrary();
+      this.recovery = await this.api.call('recovery.list');
+      const current = await this.api.call('session.current');
+      if (current) await this.adopt(current);
+    });
+  }
+
+  get busy(): boolean {
+    return this.progress !== null;
+  }
+
+  private async guard(fn: () => Promise<void>): Promise<void> {
+    try {
+      this.error = null;
+      await fn();
+    } catch (e) {
+      const err = toApiError(e);
+      if (err.code !== 'cancelled') this.error = err.toData();
+    }
+  }
+
+  private onPush(p: Push): void {
+    if (p.type === 'progress' && p.opId === this.runningOp) this.progress = p;
+    else if (p.type === 'menu') void this.menu(p.command);
+  }
+
+  private async menu(command: Extract<Push, { type: 'menu' }>['command']): Promise<void> {
+    switch (command) {
+      case 'new': return this.requestClose();
+      case 'open': return this.openFile();
+      case 'save': return this.save(false);
+      case 'saveAs': return this.save(true);
+      case 'close': return this.requestClose();
+      case 'runAll': return this.run('all');
+      case 'runSetup': return this.run('setup');
+      case 'cancel': return this.cancel();
+      case 'language.en': return this.setLocale('en');
+      case 'language.zh-CN': return this.setLocale('zh-CN');
+      default: return;
+    }
+  }
+
+  async refreshLibrary(): Promise<void> {
+    [this.labs, this.recent] = await Promise.all([this.api.call('labs.list'), this.api.call('recent.list')]);
+  }
+
+  private setLocaleLocal(l: Locale): void {
+    applyLocale(l);
+    this.locale = l;
+  }
+
+  async setLocale(l: Locale): Promise<void> {
+    this.setLocaleLocal(l);
+    await this.guard(async () => {
+      this.settings = await this.api.call('settings.set', { locale: l });
+    });
+  }
+
+  async setTheme(theme: Settings['theme']): Promise<void> {
+    await this.guard(async () => {
+      this.settings = await this.api.call('settings.set', { theme });
+      this.applyTheme();
+    });
+  }
+
+  private applyTheme(): void {
+    const t = this.settings.theme;
+    if (t === 'system') delete document.documentElement.dataset.theme;
+    else document.documentElement.dataset.theme = t;
+  }
+
+  private async adopt(view: SessionView): Promise<void> {
+    this.session = view;
+    await this.loadEvents();
+  }
+
+  /** The events of the last probe (or of everything so far when no probe ran yet). */
+  async loadEvents(): Promise<void> {
+    const s = this.session;
+    if (!s || s.lastProbe === null) {
+      this.events = { total: 0, events: [] };
+      return;
+    }
+    const entry = [...s.journal].reverse().find((j) => j.op === 'probe' && j.probe === s.lastProbe);
+    if (!entry) return;
+    this.events = await this.api.call('session.events', { from: entry.firstSeq, to: entry.endSeq, limit: EVENT_PAGE });
+  }
+
+  async openLab(labId: string): Promise<void> {
+    await this.guard(async () => this.adopt(await this.api.call('session.new', { labId })));
+  }
+
+  async openRecent(path: string): Promise<void> {
+    await this.guard(async () => {
+      const v = await this.api.call('session.open', { path });
+      if (v) await this.adopt(v);
+    });
+  }
+
+  async openFile(): Promise<void> {
+    await this.guard(async () => {
+      const v = await this.api.call('session.open', {});
+      if (v) await this.adopt(v);
+    });
+  }
+
+  async restore(id: string): Promise<void> {
+    await this.guard(async () => {
+      await this.adopt(await this.api.call('recovery.restore', { id }));
+      this.recovery = this.recovery.filter((r) => r.id !== id);
+    });
+  }
+
+  async discardRecovery(id: string): Promise<void> {
+    await this.guard(async () => {
+      await this.api.call('recovery.discard', { id });
+      this.recovery = this.recovery.filter((r) => r.id !== id);
+    });
+  }
+
+  private async op(fn: (opId: string) => Promise<SessionView>): Promise<void> {
+    if (this.runningOp) return;
+    const opId = newOpId();
+    this.runningOp = opId;
+    this.progress = { opId, done: 0, total: 1, label: '' };
+    try {
+      await this.guard(async () => this.adopt(await fn(opId)));
+    } finally {
+      this.runningOp = null;
+      this.progress = null;
+    }
+  }
+
+  run(what: 'all' | 'setup'): Promise<void> {
+    return this.op((opId) => this.api.call('session.run', { opId, what }));
+  }
+
+  runProbe(probe: number): Promise<void> {
+    return this.op(async (opId) => {
+      const v = await this.api.call('session.run', { opId, what: 'probe', probe });
+      await this.api.call('session.setView', { view: { ...v.view, selectedProbe: probe } });
+      return { ...v, view: { ...v.view, selectedProbe: probe } };
+    });
+  }
+
+  exec(target: string, command: string): Promise<void> {
+    return this.op(async (opId) => {
+      const v = await this.api.call('session.exec', { opId, target, command });
+      if (v.view.consoleTarget !== target) await this.api.call('session.setView', { view: { ...v.view, consoleTarget: target } });
+      return { ...v, view: { ...v.view, consoleTarget: target } };
+    });
+  }
+
+  async cancel(): Promise<void> {
+    const opId = this.runningOp;
+    if (opId) await this.guard(async () => void (await this.api.call('op.cancel', { opId })));
+  }
+
+  async save(as: boolean, name?: string): Promise<void> {
+    const s = this.session;
+    if (!s) return;
+    // The web host has no file dialog: a first save asks for a name in the page.
+    if (this.info?.documents && (as || !s.path) && name === undefined) {
+      this.askName = true;
+      return;
+    }
+    this.askName = false;
+    await this.guard(async () => {
+      const v = await this.api.call('session.save', name === undefined ? { as } : { as: true, name });
+      if (v) this.session = v;
+      this.recent = await this.api.call('recent.list');
+    });
+  }
+
+  async requestClose(): Promise<void> {
+    if (!this.session) return;
+    await this.guard(async () => {
+      const r = await this.api.call('session.close', {});
+      if (r.closed) await this.afterClose();
+      else this.confirmClose = true;
+    });
+  }
+
+  async discardAndClose(): Promise<void> {
+    await this.guard(async () => {
+      await this.api.call('session.close', { discard: true });
+      await this.afterClose();
+    });
+  }
+
+  private async afterClose(): Promise<void> {
+    this.confirmClose = false;
+    this.session = null;
+    this.events = { total: 0, events: [] };
+    await this.refreshLibrary();
+  }
+}
