@@ -12,6 +12,7 @@ import type { CtState, Family, Hook, NfVerdict } from '../../../src-shared/event
 import type { NetDevice } from '../device.ts';
 import type { Netns } from '../netns.ts';
 import { view, type Skb } from '../skb.ts';
+import { nfNet } from './net.ts';
 
 export interface HookState {
   readonly ns: Netns;
@@ -86,11 +87,9 @@ export class HookRegistry {
 }
 
 export function hooksOf(ns: Netns): HookRegistry {
-  const nf = ns.nf as { hooks?: HookRegistry } | null;
-  if (nf?.hooks) return nf.hooks;
-  const hooks = new HookRegistry();
-  ns.nf = { ...(nf ?? {}), hooks };
-  return hooks;
+  const nf = nfNet(ns);
+  nf.hooks ??= new HookRegistry();
+  return nf.hooks;
 }
 
 /**
