@@ -3,6 +3,7 @@
 
 import type { Machine } from './machine.ts';
 import type { Netns } from './netns.ts';
+import { closeProcessSockets } from './transport/exit.ts';
 
 export type Capability = 'CAP_NET_RAW' | 'CAP_NET_ADMIN' | 'CAP_NET_BIND_SERVICE' | 'CAP_SYS_ADMIN';
 
@@ -42,6 +43,7 @@ export class Process {
     if (!this.alive) return;
     this.alive = false;
     this.exitCode = code;
+    closeProcessSockets(this);
     for (const fn of this.exitHandlers.splice(0)) fn(code);
   }
 }

@@ -56,7 +56,7 @@ function snapNs(world: World, ns: Netns): NetnsSnapshot {
         state: s.proto === 'udp' ? (s.connected ? 'ESTAB' : 'UNCONN') : s.state,
         local: `${formatIpv4(s.localAddr)}:${s.localPort}`,
         remote: s.remotePort ? `${formatIpv4(s.remoteAddr)}:${s.remotePort}` : '0.0.0.0:*',
-        process: `${s.owner.comm}(${s.owner.pid})`,
+        process: s.owner.alive && s.state !== 'TIME_WAIT' ? `${s.owner.comm}(${s.owner.pid})` : '',
       })),
     conntrack: conntrackLines(world, ns),
   };

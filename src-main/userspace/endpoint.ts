@@ -6,7 +6,7 @@ import type { Process } from '../kernel/process.ts';
 import type { Socket } from '../kernel/socket.ts';
 import { sockBind, sockCreate, sockListen, sockRelease, STRERROR, type Errno } from '../kernel/transport/sock.ts';
 import { tcpConnect, tcpShutdown, tcpSoftError, tcpWrite } from '../kernel/transport/tcp.ts';
-import { udpSendto } from '../kernel/transport/udp.ts';
+import { udpConnect, udpSendto } from '../kernel/transport/udp.ts';
 
 export interface Conn {
   readonly sock: Socket;
@@ -127,9 +127,14 @@ export interface UdpHandlers {
   onError?(errno: string): void;
 }
 
-export function udpSocket(proc: Process, bind: BindOpts, h: UdpHandlers): { sock: Socket; sendto(addr: Ipv4, port: number, data: string): string | null } | string {
+export function udpSocket(
+  proc: Process,
+  bind: BindOpts,
+  h: UdpHandlers,
+  connectTo?: { addr: Ipv4; port: number },
+): { sock: Socket; sendto(addr: Ipv4, port: number, data: string): string | null } | string {
   const s = sockCreate(proc, 'udp');
-  const e = applyOpts(proc, s, bind);
+  const e = applyOpts(proc, s, bind) ?? (connectTo ? udpConnect(s, connectTo.addr, connectTo.port) : null);
   if (e) {
     sockRelease(s);
     return e;

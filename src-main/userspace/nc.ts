@@ -145,7 +145,7 @@ function run(full: readonly string[], ctx: ToolContext): ToolOutcome {
   const succeeded = `Connection to ${host} ${port} port [${proto}/${service}] succeeded!`;
 
   if (o.udp) {
-    const u = udpSocket(proc, bind, { onData: (d) => proc.out(d.replace(/\n$/, '')) });
+    const u = udpSocket(proc, bind, { onData: (d) => proc.out(d.replace(/\n$/, '')) }, { addr: daddr, port });
     if (typeof u === 'string') return die(`nc: ${strerror(u)}`);
     if (o.verbose || o.zero) proc.err(succeeded);
     const payload = o.zero ? 'X' : stdinData;

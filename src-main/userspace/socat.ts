@@ -25,6 +25,9 @@ interface Opts {
   dev?: string;
 }
 
+/** fork() of a serving child: it starts well after the kernel has finished the handshake. */
+const FORK_DELAY = SEC / 1000;
+
 /** socat's log line prefix; the date is the model clock from a fixed epoch so logs are reproducible. */
 export function socatStamp(world: World, pid: number): string {
   const s = Math.floor(world.now() / SEC);
@@ -207,7 +210,7 @@ function run(full: readonly string[], ctx: ToolContext): ToolOutcome {
         proc.err(E(`read(5, 0x0, 8192): ${strerror(e)}`).trimEnd());
         proc.exit(1);
       },
-    });
+    }, { addr: daddr, port: net.port });
     if (typeof u === 'string') return failNow(`bind(5, {AF=2 ${formatIpv4(b.addr ?? (0 as Ipv4))}:${b.port ?? 0}}, 16): ${strerror(u)}`);
     if (stdinData) {
       const e = u.sendto(daddr, net.port, stdinData);
@@ -223,17 +226,38 @@ function run(full: readonly string[], ctx: ToolContext): ToolOutcome {
   const bindErr = (e: string) => failNow(`bind(5, {AF=2 ${formatIpv4(b.addr ?? (0 as Ipv4))}:${net.port}}, 16): ${strerror(e)}`);
   if (net.kind === 'tcp-listen') {
     const handlers = new WeakMap<Conn, ReturnType<typeof pipe>>();
+    // With `fork`, a child process serves each connection; until it runs, what arrives waits.
+    const early = new WeakMap<Conn, (['data', string] | ['eof'])[]>();
     let served = 0;
+    const start = (c: Conn): void => {
+      const p = pipe(c, () => !net.opts.fork && proc.exit(0));
+      handlers.set(c, p);
+      for (const ev of early.get(c) ?? []) {
+        if (ev[0] === 'data') p.data(ev[1]);
+        else p.eof();
+      }
+      early.delete(c);
+    };
+    const queue = (c: Conn, ev: ['data', string] | ['eof']): void => {
+      const h = handlers.get(c);
+      if (h) {
+        if (ev[0] === 'data') h.data(ev[1]);
+        else h.eof();
+      } else early.set(c, [...(early.get(c) ?? []), ev]);
+    };
     const srv = tcpServer(proc, b, {
       onAccept: (c) => {
         if (!net.opts.fork && served++ > 0) {
           c.close();
           return;
         }
-        handlers.set(c, pipe(c, () => !net.opts.fork && proc.exit(0)));
+        if (net.opts.fork) {
+          early.set(c, []);
+          world.sched.after(FORK_DELAY, () => start(c));
+        } else start(c);
       },
-      onData: (c, d) => handlers.get(c)?.data(d),
-      onEof: (c) => handlers.get(c)?.eof(),
+      onData: (c, d) => queue(c, ['data', d]),
+      onEof: (c) => queue(c, ['eof']),
     });
     if (typeof srv === 'string') return bindErr(srv);
     return { proc, maxWait };

@@ -139,7 +139,8 @@ export const ss: Tool = {
       const listen = s.proto === 'tcp' && s.state === 'LISTEN';
       const backlog = (s as Socket & { backlog?: number }).backlog ?? 4096;
       let proc = '';
-      if (processes) {
+      // TIME_WAIT sockets and those of exited programs belong to no process (no fd holds them).
+      if (processes && s.owner.alive && s.state !== 'TIME_WAIT') {
         // The model has no fd table; number a process's sockets from 3 in creation order.
         const fd = (fds.get(s.owner.pid) ?? 2) + 1;
         fds.set(s.owner.pid, fd);

@@ -108,7 +108,21 @@ describe('ip_forward and ICMP errors at a router (host — router — peer)', ()
     expect(r.map((e) => `${e.dir} ${e.choice.type}`)).toEqual(['input unreachable']);
   });
 
-  it.todo('ICMP errors to one destination are a token bucket with burst 6 (inet_peer_xrlim_allow, XRLIM_BURST_FACTOR): the model allows only one per second, so a net-unreachable 0.5 s after a time-exceeded to the same host is suppressed');
+  it('ICMP errors to one destination are a token bucket with burst 6 (inet_peer_xrlim_allow): a second error 0.5 s later is sent', () => {
+    const run = runCase({ setup: routedLab('sysctl -w net.ipv4.ip_forward=1'), probe: ['host: ping -c1 -W1 -t 1 10.0.2.2', 'host: ping -c1 -W1 192.0.2.99'] });
+    expect(eventsOf(probeEvents(run, 0), 'icmp.send', 'router').map((e) => e.pkt.l4?.proto === 'icmp' && e.pkt.l4.type)).toEqual([11]);
+    expect(eventsOf(probeEvents(run, 1), 'icmp.send', 'router').map((e) => e.pkt.l4?.proto === 'icmp' && e.pkt.l4.type)).toEqual([3]);
+    expect(probeOf(run, 1).outcome).toBe('unreachable');
+    expect(eventsOf(run.events, 'drop').filter((e) => e.reason === 'ICMP_RATELIMIT')).toEqual([]);
+  });
+
+  it('after the burst the bucket refills at one error per icmp_ratelimit', () => {
+    const run = runCase({ setup: routedLab('sysctl -w net.ipv4.ip_forward=1'), probe: ['host: ping -c10 -i 0.1 -W1 192.0.2.99'] });
+    const sent = eventsOf(probeEvents(run), 'icmp.send', 'router').length;
+    const limited = eventsOf(probeEvents(run), 'drop', 'router').filter((e) => e.reason === 'ICMP_RATELIMIT').length;
+    expect(sent).toBe(6);
+    expect(limited).toBe(4);
+  });
 });
 
 describe('longest prefix match and `ip route get`', () => {

@@ -97,7 +97,13 @@ describe('closed ports', () => {
     expect(eventsOf(probeEvents(run), 'drop', 'srv').map((e) => e.reason)).toEqual(['NO_SOCKET']);
   });
 
-  it.todo('a connected UDP socket (socat - UDP:…) is gone after socat exits; the model keeps it, unconnected (ss -uan shows UNCONN 0.0.0.0:PORT)');
+  it('a UDP client socket is connected while socat runs and closed when it exits (ss -uan lists nothing)', () => {
+    const run = runCase({ setup, probe: ['host: echo hi | socat - UDP:10.0.0.2:53', 'host: ss -uan'] });
+    expect(probeOf(run, 0).stderr).toMatch(/Connection refused/);
+    expect(probeOf(run, 1).stdout.trim().split('\n')).toHaveLength(1);
+    const lookups = eventsOf(probeEvents(run, 0), 'sock.send', 'host');
+    expect(lookups[0]?.sock).toMatch(/^udp 10\.0\.0\.1:\d+ 10\.0\.0\.2:53$/);
+  });
 });
 
 describe('listeners on one port: wildcard and specific address', () => {

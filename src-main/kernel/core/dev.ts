@@ -10,6 +10,7 @@ import { brHandleFrame } from '../bridge/br_input.ts';
 import { brDevXmit } from '../bridge/br_device.ts';
 import { macvlanHandleFrame, macvlanQueueXmit } from '../macvlan.ts';
 import { ipRcv } from '../ipv4/ip_input.ts';
+import { sockWake } from '../transport/sock.ts';
 import { arpRcv } from '../ipv4/arp.ts';
 
 /** Softirq latency of one backlog hop: keeps the kernel's FIFO order and gives animations a beat. */
@@ -66,7 +67,8 @@ export function netifReceiveSkb(skb: Skb, dev: NetDevice): void {
 function deliverTaps(skb: Skb, dev: NetDevice): void {
   for (const s of dev.ns.sockets.all) {
     if (s.proto !== 'packet' || s.closed || (s.boundDev && s.boundDev !== dev)) continue;
-    s.handlers.onFrame?.(s, cloneSkb(skb));
+    const copy = cloneSkb(skb);
+    sockWake(s, () => s.handlers.onFrame?.(s, copy));
   }
 }
 

@@ -11,19 +11,32 @@ import { describeDst, routeOutput } from './route.ts';
 import { ipLocalOut } from './ip_output.ts';
 import { icmpDeliver, icmpErrorToSocket } from '../transport/icmp_sock.ts';
 
-/** Per-namespace token buckets for icmp_ratelimit (1 s per destination for ratemask types). */
-const lastError = new WeakMap<Netns, Map<number, number>>();
+/** Per-namespace, per-destination token buckets (inet_peer rate_tokens / rate_last). */
+const peers = new WeakMap<Netns, Map<number, { tokens: number; last: number }>>();
 
+/** XRLIM_BURST_FACTOR: a peer may burst six errors, refilling one per icmp_ratelimit. */
+const XRLIM_BURST_FACTOR = 6;
+
+/**
+ * icmpv4_xrlim_allow → inet_peer_xrlim_allow: types in icmp_ratemask are limited per destination by
+ * a token bucket of XRLIM_BURST_FACTOR × icmp_ratelimit that a new peer starts with full
+ * (inet_getpeer sets rate_last 60 s in the past); frag-needed and loopback are exempt.
+ */
 function ratelimited(ns: Netns, dst: Ipv4, type: number, code: number, viaLoopback: boolean): boolean {
   const mask = ns.sysctl.num('net.ipv4.icmp_ratemask', 6168);
   if (viaLoopback || !((mask >> type) & 1) || (type === 3 && code === 4)) return false;
   const limit = ns.sysctl.num('net.ipv4.icmp_ratelimit', 1000) * 1000;
-  let m = lastError.get(ns);
-  if (!m) lastError.set(ns, (m = new Map()));
+  if (limit === 0) return false;
+  let m = peers.get(ns);
+  if (!m) peers.set(ns, (m = new Map()));
   const now = ns.world.now();
-  const last = m.get(dst);
-  if (last !== undefined && now - last < limit) return true;
-  m.set(dst, now);
+  const max = XRLIM_BURST_FACTOR * limit;
+  const p = m.get(dst) ?? { tokens: max, last: now };
+  p.tokens = Math.min(max, p.tokens + (now - p.last));
+  p.last = now;
+  m.set(dst, p);
+  if (p.tokens < limit) return true;
+  p.tokens -= limit;
   return false;
 }
 

@@ -7,7 +7,7 @@ import type { Netns } from '../netns.ts';
 import { view } from '../skb.ts';
 import { tcpLookup } from './lookup.ts';
 import { tcpIcmpError } from './tcp.ts';
-import type { Errno } from './sock.ts';
+import { sockWake, type Errno } from './sock.ts';
 
 export function icmpDeliver(ns: Netns, skb: Skb): void {
   const l4 = skb.l4;
@@ -19,7 +19,7 @@ export function icmpDeliver(ns: Netns, skb: Skb): void {
     const isPingError = s.proto === 'icmp' && l4.quoted?.proto === 'icmp' && l4.quoted.sport === s.icmpId;
     if (isRaw || isPingReply || isPingError) {
       ns.world.emit(ns, { kind: 'sock.deliver', proto: 'icmp', sock: isRaw ? 'raw icmp' : `icmp id ${s.icmpId}`, pid: s.owner.pid, comm: s.owner.comm, pkt: view(skb) });
-      s.handlers.onIcmp?.(s, skb);
+      sockWake(s, () => s.handlers.onIcmp?.(s, skb));
     }
   }
 }
@@ -38,7 +38,7 @@ export function icmpErrorToSocket(ns: Netns, skb: Skb): void {
   }
   if (q.proto === 'udp') {
     for (const s of ns.sockets.byProto('udp')) {
-      if (s.localPort === q.sport && (s.localAddr === q.src || s.localAddr === 0)) s.handlers.onError?.(s, errno);
+      if (s.localPort === q.sport && (s.localAddr === q.src || s.localAddr === 0)) sockWake(s, () => s.handlers.onError?.(s, errno));
     }
   }
 }

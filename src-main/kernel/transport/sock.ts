@@ -100,6 +100,18 @@ export function ephemeralPort(ns: Netns, free: (port: number) => boolean, parity
   return null;
 }
 
+/**
+ * A process blocked on a socket runs only after the softirq work queued on this CPU is done: a
+ * veth delivery chain (netif_rx → backlog) completes before the woken process gets to send again.
+ * Callbacks into programs are therefore deferred by this much; it also shows in ping's RTT, which
+ * includes the wakeup, as on a real machine.
+ */
+export const WAKEUP_DELAY = 100;
+
+export function sockWake(s: Socket, fn: () => void): void {
+  s.owner.ns.world.sched.after(WAKEUP_DELAY, fn);
+}
+
 export function sockRelease(s: Socket): void {
   s.closed = true;
   s.ns.sockets.remove(s);

@@ -12,7 +12,7 @@ import { drop } from '../core/dev.ts';
 import { describeDst, routeOutput } from '../ipv4/route.ts';
 import { ipLocalOut } from '../ipv4/ip_output.ts';
 import { tcpLookup } from './lookup.ts';
-import { bindConflict, ephemeralPort, sockRelease, type Errno } from './sock.ts';
+import { bindConflict, ephemeralPort, sockRelease, sockWake, type Errno } from './sock.ts';
 import { cgroupIngress } from '../cgroup.ts';
 import { SEC } from '../sched.ts';
 
@@ -102,7 +102,7 @@ export function tcpSoftError(s: Socket): Errno | undefined {
 function abort(s: Socket, errno: Errno): void {
   setState(s, 'CLOSE');
   sockRelease(s);
-  s.handlers.onError?.(s, errno);
+  sockWake(s, () => s.handlers.onError?.(s, errno));
 }
 
 /** write(): data goes out at once when established, else waits for the handshake. */
@@ -251,7 +251,7 @@ function segmentRcv(s: Socket, skb: Skb, th: Extract<Skb['l4'], { proto: 'tcp' }
       cb.snd_una = th.ack;
       transmit(s, ['ack']);
       established(s);
-      s.handlers.onConnect?.(s);
+      sockWake(s, () => s.handlers.onConnect?.(s));
       maybeSendFin(s);
     }
     return;
@@ -260,7 +260,7 @@ function segmentRcv(s: Socket, skb: Skb, th: Extract<Skb['l4'], { proto: 'tcp' }
     const wasListenChild = s.state === 'SYN_RECV';
     setState(s, 'CLOSE');
     sockRelease(s);
-    if (!wasListenChild) s.handlers.onError?.(s, 'ECONNRESET');
+    if (!wasListenChild) sockWake(s, () => s.handlers.onError?.(s, 'ECONNRESET'));
     return;
   }
   if (s.state === 'SYN_RECV') {
@@ -270,7 +270,7 @@ function segmentRcv(s: Socket, skb: Skb, th: Extract<Skb['l4'], { proto: 'tcp' }
     const parent = cb.parent;
     if (parent && !parent.closed) {
       parent.acceptq.push(s);
-      parent.handlers.onAccept?.(parent, s);
+      sockWake(parent, () => parent.handlers.onAccept?.(parent, s));
     }
   }
   if (f.has('ack') && th.ack > cb.snd_una) cb.snd_una = th.ack;
@@ -278,7 +278,9 @@ function segmentRcv(s: Socket, skb: Skb, th: Extract<Skb['l4'], { proto: 'tcp' }
   if (skb.data.length > 0 && th.seq === cb.rcv_nxt) {
     cb.rcv_nxt = (cb.rcv_nxt + skb.data.length) >>> 0;
     needAck = true;
-    s.handlers.onData?.(s, skb.data, { addr: skb.ip!.src, port: th.sport });
+    const data = skb.data;
+    const from = { addr: skb.ip!.src, port: th.sport };
+    sockWake(s, () => s.handlers.onData?.(s, data, from));
   }
   const ourFinAcked = cb.finSent && th.ack === cb.snd_nxt;
   if (f.has('fin')) {
@@ -293,17 +295,17 @@ function segmentRcv(s: Socket, skb: Skb, th: Extract<Skb['l4'], { proto: 'tcp' }
     else if (s.state === 'LAST_ACK') {
       setState(s, 'CLOSE');
       sockRelease(s);
-      s.handlers.onClose?.(s);
+      sockWake(s, () => s.handlers.onClose?.(s));
       return;
     }
   }
   if (needAck) transmit(s, ['ack']);
-  if (f.has('fin')) s.handlers.onEof?.(s);
+  if (f.has('fin')) sockWake(s, () => s.handlers.onEof?.(s));
   if (s.state === 'TIME_WAIT') {
     s.ns.world.sched.after(TCP_TIMEWAIT_LEN, () => {
       setState(s, 'CLOSE');
       sockRelease(s);
     });
-    s.handlers.onClose?.(s);
+    sockWake(s, () => s.handlers.onClose?.(s));
   }
 }

@@ -10,7 +10,7 @@ import { describeDst, routeOutput } from '../ipv4/route.ts';
 import { ipLocalOut } from '../ipv4/ip_output.ts';
 import { icmpSend } from '../ipv4/icmp.ts';
 import { udpLookup } from './lookup.ts';
-import { sockBind, type Errno } from './sock.ts';
+import { sockBind, sockWake, type Errno } from './sock.ts';
 import { cgroupIngress } from '../cgroup.ts';
 
 /** udp_sendmsg: route (SO_BINDTODEVICE respected), autobind a port, ip_local_out. */
@@ -35,6 +35,22 @@ export function udpSendto(s: Socket, daddr: Ipv4, dport: number, data: string): 
   return null;
 }
 
+/** ip4_datagram_connect: fix the peer, choose the source address by routing, autobind a port. */
+export function udpConnect(s: Socket, daddr: Ipv4, dport: number): Errno | null {
+  const ns = s.ns;
+  const rt = routeOutput(ns, { dst: daddr, ...(s.localAddr !== ANY ? { src: s.localAddr } : {}), ...(s.boundDev ? { oif: s.boundDev } : {}) });
+  if (rt.input === 'error') return rt.errno === 'EHOSTUNREACH' ? 'EHOSTUNREACH' : rt.errno === 'EINVAL' ? 'EINVAL' : 'ENETUNREACH';
+  if (s.localPort === 0) {
+    const e = sockBind(s, s.localAddr, 0);
+    if (e) return e;
+  }
+  if (s.localAddr === ANY) s.localAddr = rt.src;
+  s.remoteAddr = daddr;
+  s.remotePort = dport;
+  s.connected = true;
+  return null;
+}
+
 export function udpRcv(skb: Skb): void {
   const dev = skb.dev!;
   const ns = dev.ns;
@@ -50,5 +66,7 @@ export function udpRcv(skb: Skb): void {
   }
   cgroupIngress(skb, s);
   ns.world.emit(ns, { kind: 'sock.deliver', proto: 'udp', sock: s.label(), pid: s.owner.pid, comm: s.owner.comm, pkt: view(skb) });
-  s.handlers.onData?.(s, skb.data, { addr: ip.src, port: uh.sport });
+  const data = skb.data;
+  const from = { addr: ip.src, port: uh.sport };
+  sockWake(s, () => s.handlers.onData?.(s, data, from));
 }
