@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { addDev, clearLog, events, hook, pkt, ruleLines, testHost, type PktSpec } from './helpers.ts';
 import { hooksOf } from '../../src-main/kernel/netfilter/hook.ts';
 import type { Hook } from '../../src-shared/events.ts';
+import { spawnProcess } from '../../src-main/kernel/process.ts';
+import { Socket } from '../../src-main/kernel/socket.ts';
 
 describe('walker', () => {
   it('jump, RETURN, implicit return, policy', () => {
@@ -195,5 +197,23 @@ describe('targets', () => {
     const skb = pkt({ ...UDP53, src: '192.0.2.20', dst: '192.0.2.10' }, { dev: h.eth0 });
     expect(hook(h, 'input', skb, h.eth0, null)).toBe('drop');
     expect(ruleLines(h)).toEqual(['filter/INPUT: -A INPUT -p udp -j REJECT --reject-with icmp-port-unreachable -> drop']);
+  });
+});
+
+
+describe('-m cgroup (xt_cgroup v1)', () => {
+  it('matches only local sockets of this namespace in the cgroup or below; the path must exist', () => {
+    const h = testHost();
+    const proc = spawnProcess(h.ns, 'curl', { cgroup: '/system.slice/docker-abc.scope' });
+    expect(h.iptRaw('-A OUTPUT -m cgroup --path nosuch.slice -j DROP').stderr).toBe(
+      'iptables v1.8.9 (nf_tables):  RULE_APPEND failed (Invalid argument): rule in chain OUTPUT\n',
+    );
+    expect(h.iptRaw('-A FORWARD -m cgroup --path system.slice -j DROP').exitCode).toBe(4);
+    h.ipt('-A OUTPUT -m cgroup --path system.slice -j DROP');
+    const sk = new Socket(1, 'tcp', proc);
+    expect(hook(h, 'output', pkt(TCP80, { sk }), null, h.eth0)).toBe('drop');
+    expect(hook(h, 'output', pkt(TCP80), null, h.eth0)).toBe('accept');
+    const other = spawnProcess(h.ns, 'sshd', { cgroup: '/user.slice' });
+    expect(hook(h, 'output', pkt(TCP80, { sk: new Socket(2, 'tcp', other) }), null, h.eth0)).toBe('accept');
   });
 });
