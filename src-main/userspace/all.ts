@@ -27,3 +27,14 @@ registerTool(iptablesSaveTool, 'iptables-nft-save');
 registerTool(iptablesRestoreTool, 'iptables-nft-restore');
 registerTool(conntrackTool);
 registerTool(dmesgTool);
+import { dhclientTool } from './dhclient.ts';
+import { dnsmasqTool } from './dnsmasq.ts';
+import { qemuTool } from './qemu.ts';
+import { qemuMonitorTool } from './qemu-monitor.ts';
+import { vboxManageTool } from './vboxmanage.ts';
+
+registerTool(dhclientTool);
+registerTool(dnsmasqTool);
+registerTool(qemuTool, 'qemu-system-x86', 'kvm');
+registerTool(qemuMonitorTool);
+registerTool(vboxManageTool, 'vboxmanage');
