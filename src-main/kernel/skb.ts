@@ -40,6 +40,9 @@ export interface Quoted {
   /** Ports for TCP/UDP; for ICMP echo, sport holds the id and dport the sequence number. */
   sport: number;
   dport: number;
+  /** ICMP only: the quoted message's type and code (conntrack's ICMP tuple is id + type/code). */
+  icmpType?: number;
+  icmpCode?: number;
 }
 
 export type L4Hdr =

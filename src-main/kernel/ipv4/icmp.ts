@@ -47,6 +47,11 @@ export function setCtAttach(fn: CtAttach): void {
   ctAttach = fn;
 }
 
+/** nf_ct_attach: give a packet the kernel builds on another's behalf that packet's connection. */
+export function attachCt(nskb: Skb, skb: Skb): void {
+  ctAttach?.(nskb, skb);
+}
+
 /**
  * icmp_send: an ICMP error about `skbIn` to its source. Not for errors about ICMP errors, nor for
  * broadcast/multicast destinations. The source is the offending packet's destination when that is
@@ -73,6 +78,7 @@ export function icmpSend(skbIn: Skb, type: number, code: number, reason: string)
         proto: ip.proto,
         sport: l4.proto === 'icmp' ? l4.id : l4.sport,
         dport: l4.proto === 'icmp' ? l4.seq : l4.dport,
+        ...(l4.proto === 'icmp' ? { icmpType: l4.type, icmpCode: l4.code } : {}),
       }
     : undefined;
   const nskb = allocSkb({
@@ -80,7 +86,7 @@ export function icmpSend(skbIn: Skb, type: number, code: number, reason: string)
     l4: { proto: 'icmp', type, code, id: 0, seq: 0, ...(q ? { quoted: q } : {}) },
     dst: rt,
   });
-  ctAttach?.(nskb, skbIn);
+  attachCt(nskb, skbIn);
   ns.world.emit(ns, { kind: 'icmp.send', pkt: view(nskb), reason });
   ns.world.emit(ns, { kind: 'route', pkt: view(nskb), dir: 'output', choice: describeDst(rt) });
   ipLocalOut(ns, nskb);

@@ -5,7 +5,7 @@ import { MAC_BROADCAST } from '../../../src-shared/mac.ts';
 import { view, type Skb } from '../skb.ts';
 import { nfHook } from '../netfilter/hook.ts';
 import type { Netns } from '../netns.ts';
-import { devQueueXmit, drop } from '../core/dev.ts';
+import { devQueueXmit } from '../core/dev.ts';
 import { neighOutput } from './arp.ts';
 import { describeDst, routeOutput } from './route.ts';
 import { cgroupEgress } from '../cgroup.ts';
@@ -58,10 +58,8 @@ export function ipRouteMeHarder(ns: Netns, skb: Skb): boolean {
   const ip = skb.ip!;
   const rt = routeOutput(ns, { dst: ip.dst, src: ip.src });
   ns.world.emit(ns, { kind: 'route', pkt: view(skb), dir: 'output', choice: describeDst(rt) });
-  if (rt.input === 'error') {
-    drop(skb, 'ROUTE_ME_HARDER', 'ip_route_me_harder', skb.dev ?? ns.dev('lo'));
-    return false;
-  }
+  // On failure the nat hook drops the packet (its NETFILTER_DROP names the hook): observation 23.
+  if (rt.input === 'error') return false;
   skb.dst = rt;
   return true;
 }

@@ -262,7 +262,7 @@ function icmpErrorRelated(net: CtNet, skb: Skb): void {
   if (!l4 || l4.proto !== 'icmp' || !l4.quoted || !skb.ip) return;
   const q = l4.quoted;
   const orig: Tuple = q.proto === 'icmp'
-    ? { src: q.src, dst: q.dst, proto: 1, sport: q.sport, dport: q.dport << 8 }
+    ? { src: q.src, dst: q.dst, proto: 1, sport: q.sport, dport: ((q.icmpType ?? 8) << 8) | (q.icmpCode ?? 0) }
     : { src: q.src, dst: q.dst, proto: PROTO_NUM[q.proto], sport: q.sport, dport: q.dport };
   const inner = invertTuple(orig);
   if (!inner) return;

@@ -21,7 +21,7 @@ export function runTarget(tg: Simple, skb: Skb, c: MatchCtx): TgVerdict {
       // reject_tg: the answer goes out through the normal output path *now*, before this rule's
       // own drop is reported (observation 19).
       if (tg.with === 'tcp-reset') {
-        if (skb.l4?.proto === 'tcp') tcpSendReset(c.ns, skb);
+        if (skb.l4?.proto === 'tcp') tcpSendReset(c.ns, skb, true);
       } else {
         const [type, code] = REJECT_ICMP[tg.with];
         icmpSend(skb, type, code, `REJECT --reject-with ${tg.with}`);

@@ -11,6 +11,7 @@ import { Socket, type TcpState } from '../socket.ts';
 import { drop } from '../core/dev.ts';
 import { describeDst, routeOutput } from '../ipv4/route.ts';
 import { ipLocalOut } from '../ipv4/ip_output.ts';
+import { attachCt } from '../ipv4/icmp.ts';
 import { tcpLookup } from './lookup.ts';
 import { bindConflict, ephemeralPort, sockRelease, sockWake, type Errno } from './sock.ts';
 import { cgroupIngress } from '../cgroup.ts';
@@ -154,8 +155,12 @@ function established(s: Socket): void {
   }
 }
 
-/** tcp_v4_send_reset: answer a segment that has no socket (never a RST with a RST). */
-export function tcpSendReset(ns: Netns, skb: Skb): void {
+/**
+ * tcp_v4_send_reset: answer a segment that has no socket (never a RST with a RST). With `fromNetfilter`
+ * it is nf_send_reset (REJECT --reject-with tcp-reset), which attaches the offending packet's
+ * conntrack entry to the RST (RELATED); the stack's own RST finds its entry by lookup instead.
+ */
+export function tcpSendReset(ns: Netns, skb: Skb, fromNetfilter = false): void {
   const ip = skb.ip!;
   const th = skb.l4;
   if (!th || th.proto !== 'tcp' || th.flags.includes('rst')) return;
@@ -175,6 +180,7 @@ export function tcpSendReset(ns: Netns, skb: Skb): void {
     },
     dst: rt,
   });
+  if (fromNetfilter) attachCt(rst, skb);
   ipLocalOut(ns, rst);
 }
 
