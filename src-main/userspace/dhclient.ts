@@ -95,7 +95,9 @@ function run(argv: readonly string[], ctx: ToolContext): ToolOutcome {
     const elapsed = (world.now() - started) / SEC;
     if (elapsed >= TIMEOUT) {
       log('No DHCPOFFERS received.');
-      log('No working leases in persistent database - sleeping.');
+      // state_panic: with -1, "Unable to obtain a lease on first try" and exit(2).
+      if (oneTry) log('Unable to obtain a lease on first try.  Exiting.');
+      else log('No working leases in persistent database - sleeping.');
       finish(oneTry ? 2 : 0);
       return;
     }
