@@ -5,7 +5,7 @@
 
 import type { Machine } from '../kernel/machine.ts';
 import type { Netns } from '../kernel/netns.ts';
-import type { Process } from '../kernel/process.ts';
+import type { Capability, Process } from '../kernel/process.ts';
 import type { World } from '../kernel/world.ts';
 
 export interface ToolContext {
@@ -18,6 +18,8 @@ export interface ToolContext {
   readonly background: boolean;
   /** cgroup the process is started in (containers use their own). */
   readonly cgroup?: string;
+  /** Effective capabilities of the calling process (`docker exec`/`run` pass the container's); absent = all, as for root. */
+  readonly caps?: ReadonlySet<Capability>;
 }
 
 export interface ToolResult {

@@ -1,0 +1,113 @@
+// docker-proxy (moby cmd/docker-proxy): one userspace process per published port and protocol. It
+// listens on HostIP:HostPort in the host netns and, for every accepted connection, opens a new one
+// to ContainerIP:Port — the kernel picks the bridge gateway address as its source — and copies bytes
+// both ways (spec 10.4). It gets only what the nat table did not DNAT: host processes using
+// 127.0.0.1 and, up to Docker 28, containers on any Docker bridge.
+//
+// The TCP relay makes the same socket calls at the same moments as `socat TCP-LISTEN:P,fork,reuseaddr
+// TCP:C:p` (socat.ts relayTo), which is what the kernel-level expansion of a lab runs instead, so both
+// produce the same packets. Go's net.Listen sets SO_REUSEADDR on listeners, hence reuseaddr.
+
+import { formatIpv4, parseIpv4, type Ipv4 } from '../../../src-shared/ipv4.ts';
+import type { Netns } from '../../kernel/netns.ts';
+import { spawnProcess, type Process } from '../../kernel/process.ts';
+import { SEC } from '../../kernel/sched.ts';
+import { tcpClient, tcpServer, udpSocket, type Conn } from '../endpoint.ts';
+
+export const DOCKERD_CGROUP = '/system.slice/docker.service';
+
+export interface ProxySpec {
+  readonly proto: 'tcp' | 'udp';
+  readonly hostIp: string;
+  readonly hostPort: number;
+  readonly containerIp: Ipv4;
+  readonly containerPort: number;
+}
+
+/** The command line dockerd starts (portmapper/proxy_linux.go), for `ps` and the action record. */
+export function proxyArgv(p: ProxySpec): string[] {
+  return ['docker-proxy', '-proto', p.proto, '-host-ip', p.hostIp || '0.0.0.0', '-host-port', String(p.hostPort), '-container-ip', formatIpv4(p.containerIp), '-container-port', String(p.containerPort), '-use-listen-fd'];
+}
+
+/** The socat line with the same behaviour, for the kernel-level expansion (runs on a real host too). */
+export function proxySocatLine(p: ProxySpec): string {
+  const bind = p.hostIp && p.hostIp !== '0.0.0.0' ? `,bind=${p.hostIp}` : '';
+  const P = p.proto.toUpperCase();
+  return `socat ${P}-LISTEN:${p.hostPort},fork,reuseaddr${bind} ${P}:${formatIpv4(p.containerIp)}:${p.containerPort} &  # ${proxyArgv(p).join(' ')}`;
+}
+
+/** Starts the proxy; returns the process, or an errno if the host port cannot be bound. */
+export function startProxy(ns: Netns, p: ProxySpec): Process | string {
+  const proc = spawnProcess(ns, 'docker-proxy', { cgroup: DOCKERD_CGROUP });
+  const addr = p.hostIp && p.hostIp !== '0.0.0.0' ? parseIpv4(p.hostIp) : undefined;
+  const bind = { reuseaddr: true, reuseport: false, port: p.hostPort, ...(addr !== undefined ? { addr } : {}) };
+  if (p.proto === 'tcp') {
+    const relays = new WeakMap<Conn, { data(d: string): void; eof(): void }>();
+    const srv = tcpServer(proc, bind, {
+      onAccept: (c) => relays.set(c, relay(proc, p, c)),
+      onData: (c, d) => relays.get(c)?.data(d),
+      onEof: (c) => relays.get(c)?.eof(),
+    });
+    if (typeof srv === 'string') {
+      proc.exit(1);
+      return srv;
+    }
+    return proc;
+  }
+  // UDP: one upstream socket per client address, dropped after 90 s without traffic
+  // (UDPConnTrackTimeout in cmd/docker-proxy/udp_proxy.go).
+  const flows = new Map<string, { send(d: string): void; last: number }>();
+  const world = ns.world;
+  const u = udpSocket(proc, bind, {
+    onData: (d, from) => {
+      const key = `${from.addr}:${from.port}`;
+      let f = flows.get(key);
+      if (!f) {
+        const up = udpSocket(proc, { reuseaddr: false, reuseport: false }, { onData: (r) => typeof u !== 'string' && u.sendto(from.addr, from.port, r) });
+        if (typeof up === 'string') return;
+        const flow = { send: (x: string) => void up.sendto(p.containerIp, p.containerPort, x), last: world.now() };
+        f = flow;
+        flows.set(key, flow);
+        const expire = () => {
+          if (world.now() - flow.last >= 90 * SEC) flows.delete(key);
+          else world.sched.after(90 * SEC - (world.now() - flow.last), expire);
+        };
+        world.sched.after(90 * SEC, expire);
+      }
+      f.last = world.now();
+      f.send(d);
+    },
+  });
+  if (typeof u === 'string') {
+    proc.exit(1);
+    return u;
+  }
+  return proc;
+}
+
+function relay(proc: Process, p: ProxySpec, c: Conn): { data(d: string): void; eof(): void } {
+  let upstream: Conn | null = null;
+  const pending: string[] = [];
+  let clientEof = false;
+  const err = tcpClient(proc, p.containerIp, p.containerPort, { reuseaddr: false, reuseport: false }, {
+    onConnect: (u) => {
+      upstream = u;
+      for (const d of pending.splice(0)) u.write(d);
+      if (clientEof) u.shutdown();
+    },
+    onData: (_u, d) => c.write(d),
+    onEof: () => c.shutdown(),
+    onError: (e) => {
+      proc.err(`docker-proxy: dial ${formatIpv4(p.containerIp)}:${p.containerPort}: ${e}`);
+      c.close();
+    },
+  });
+  if (err) c.close();
+  return {
+    data: (d) => (upstream ? upstream.write(d) : pending.push(d)),
+    eof: () => {
+      clientEof = true;
+      upstream?.shutdown();
+    },
+  };
+}
