@@ -4,8 +4,11 @@
 import type { CommandResult, ProbeResult } from './types.ts';
 
 export function classifyProbe(_command: string, r: CommandResult): { outcome: ProbeResult['outcome']; summary: string } {
-  const all = `${r.stdout}\n${r.stderr}`;
-  const lines = all.split('\n').filter((l) => l.trim() !== '');
+  // Connectivity errors are what the programs print on stderr, or ping's "From H icmp_seq=N …"
+  // lines; the stdout of configuration tools (iptables -L, ss) must not be mistaken for them.
+  const all = `${r.stdout.split('\n').filter((l) => /^From \S+ icmp_seq=/.test(l)).join('\n')}\n${r.stderr}`;
+  const out = `${r.stdout}\n${r.stderr}`;
+  const lines = out.split('\n').filter((l) => l.trim() !== '');
   const pick = (re: RegExp) => lines.find((l) => re.test(l));
   if (/Address already in use|Cannot assign requested address|Permission denied|Operation not permitted/i.test(all)) {
     return { outcome: 'error', summary: pick(/Address already in use|Cannot assign|Permission denied|Operation not permitted/i) ?? 'error' };

@@ -42,3 +42,7 @@ registerTool(qemuMonitorTool);
 registerTool(vboxManageTool, 'vboxmanage');
 registerTool(dockerTool);
 registerTool(dockerdTool);
+import { systemdRunTool } from './systemd-run.ts';
+import { cgstatTool } from './cgstat.ts';
+registerTool(systemdRunTool);
+registerTool(cgstatTool);

@@ -14,7 +14,6 @@ import { devQueueXmit } from '../core/dev.ts';
 import { routeInput } from '../ipv4/route.ts';
 import { brHandleFrameFinish } from './br_input.ts';
 import { brDevQueuePushXmit } from './br_forward.ts';
-import { MAC_BROADCAST } from '../../../src-shared/mac.ts';
 
 const REGISTERED = 'br_netfilter';
 
@@ -76,7 +75,8 @@ function brNfPreRoutingFinish(skb: Skb, br: NetDevice, port: NetDevice): void {
 /** br_nf_forward_ip: IPv4 FORWARD with in = out = the bridge; no TTL decrement (ip_forward is not involved). */
 function brNfForward(skb: Skb, state: { indev: NetDevice | null; outdev: NetDevice | null; ns: Netns }): 'accept' | 'stolen' {
   const nb = skb.nfBridge;
-  if (!nb || !skb.ip || skb.eth?.dst === MAC_BROADCAST) return 'accept';
+  // Flooded copies carry the same nf_bridge state, so each one meets ip FORWARD too.
+  if (!nb || !skb.ip) return 'accept';
   const out = state.outdev!;
   const br = out.brport!.bridge;
   if (!callIptables(br)) return 'accept';

@@ -3,7 +3,7 @@
 // FIN_WAIT/CLOSE_WAIT/LAST_ACK/TIME_WAIT, RST for closed ports (tcp_v4_send_reset) and on abort.
 
 import type { Ipv4 } from '../../../src-shared/ipv4.ts';
-import { ANY } from '../../../src-shared/ipv4.ts';
+import { ANY, formatIpv4 } from '../../../src-shared/ipv4.ts';
 import type { TcpFlag } from '../../../src-shared/packet.ts';
 import { allocSkb, view, type Skb } from '../skb.ts';
 import type { Netns } from '../netns.ts';
@@ -90,9 +90,12 @@ function sendSyn(s: Socket): void {
 
 const softError = new WeakMap<Socket, Errno>();
 
-/** tcp_v4_err for a socket in SYN_SENT: unreachable errors are soft (connect keeps retrying). */
+/**
+ * tcp_v4_err: while connecting (SYN_SENT/SYN_RECV) any destination-unreachable ends the attempt at
+ * once with its errno; on an established connection only fatal ones do, the others are soft errors.
+ */
 export function tcpIcmpError(s: Socket, errno: Errno, fatal: boolean): void {
-  if (s.state === 'SYN_SENT' && fatal) abort(s, errno);
+  if (s.state === 'SYN_SENT' || s.state === 'SYN_RECV' || fatal) abort(s, errno);
   else softError.set(s, errno);
 }
 
@@ -201,7 +204,7 @@ export function tcpRcv(skb: Skb): void {
   const s = res.sock;
   if (!s) {
     tcpSendReset(ns, skb);
-    drop(skb, 'NO_SOCKET', `tcp ${ip.dst >>> 0}:${th.dport}`, dev);
+    drop(skb, 'NO_SOCKET', `tcp ${formatIpv4(ip.dst)}:${th.dport}`, dev);
     return;
   }
   cgroupIngress(skb, s);
