@@ -75,10 +75,25 @@ export const ALLOWED_PROGRAMS = new Set([
   'sleep',
   'true',
   'echo',
+  'dmesg',
 ]);
 
 /** Commands the model runs through their own expansion; the real machine does not have them here. */
-export const MODEL_ONLY_PROGRAMS = new Set(['docker', 'dockerd', 'docker-proxy', 'virsh', 'VBoxManage', 'qemu-system-x86_64']);
+export const MODEL_ONLY_PROGRAMS = new Set([
+  'docker',
+  'dockerd',
+  'docker-proxy',
+  'virsh',
+  'VBoxManage',
+  'vboxmanage',
+  'qemu-system-x86_64',
+  'kvm',
+  'qemu-monitor',
+  'dhclient',
+  'dnsmasq',
+  'systemd-run',
+  'cgstat',
+]);
 
 const NETNS_SUBCOMMANDS_WITH_NAME = new Set(['add', 'a', 'del', 'delete', 'd', 'exec', 'e', 'set', 'pids', 'attach']);
 

@@ -4,6 +4,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { parseLab } from '../lab/parse.ts';
+import { expandDockerLab } from '../userspace/docker.ts';
+import '../userspace/all.ts';
 import type { LabRun } from '../lab/types.ts';
 import { diffDocs, kernelDoc, modelDoc, renderDoc } from './doc.ts';
 import { runOnKernel, type KernelRunOptions } from './kernel-run.ts';
@@ -103,13 +105,21 @@ export function fixedMacs(text: string): Set<string> {
   return new Set((text.match(/\b[0-9a-f]{2}(?::[0-9a-f]{2}){5}\b/gi) ?? []).map((m) => m.toLowerCase()));
 }
 
+/** Does the lab drive dockerd (in a block or a probe)? */
+export function usesDocker(text: string): boolean {
+  return /^\s*(?:probe [^:]+:\s*)?(?:docker|dockerd)\s/m.test(text);
+}
+
 /** Runs a lab on the real kernel and in the model; see VerifyResult. Throws when the kernel side cannot run. */
 export async function verifyLab(file: string, opts: VerifyOptions = {}): Promise<VerifyResult> {
   const text = readFileSync(file, 'utf8');
-  const lab = parseLab(text, file);
+  // A lab written with docker commands runs on the kernel as what dockerd would have done
+  // (expandDockerLab: ip, sysctl, iptables, socat for docker-proxy); the model runs it as written.
+  const kernelText = usesDocker(text) ? expandDockerLab(text) : text;
+  const lab = parseLab(kernelText, file);
   const avail = realKernelAvailable();
   if (!avail.ok) throw new Error(`cannot verify on this machine's kernel: ${avail.reason}`);
-  const macs = fixedMacs(text);
+  const macs = fixedMacs(kernelText);
   const kernelRun = await runOnKernel(lab, opts);
   const kernel = renderDoc(kernelDoc(kernelRun), macs);
   const model = await runModel(text, file, opts.seed ?? 1);

@@ -1,4 +1,4 @@
-// The normaliser on the real kernel's captures (../shared/spec/lab/trace-*.txt, kernel 6.18, one
+// The normaliser on the real kernel's captures (fixtures/trace-*.txt, copied from the spec's lab, kernel 6.18, one
 // namespace "hst" each) and on collector records; the canonical form, labels and the diff.
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -8,7 +8,7 @@ import { parseMonitorTrace } from '../../src-main/conformance/trace.ts';
 import { decodeCollector, decodeHeaders, type CollectorRecord } from '../../src-main/conformance/trace-netlink.ts';
 import { observationRuleset } from '../../src-main/conformance/observe.ts';
 
-const LAB = new URL('../../../shared/spec/lab/', import.meta.url);
+const LAB = new URL('./fixtures/', import.meta.url);
 const capture = (name: string): string | undefined => {
   const url = new URL(`trace-${name}.txt`, LAB);
   return existsSync(url) ? readFileSync(url, 'utf8') : undefined;
