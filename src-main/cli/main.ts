@@ -11,6 +11,9 @@ import { checkExpects, formatExpects, parseExpect, type ParsedExpect } from '../
 
 const USAGE = `usage: kpath run LAB [--seed N] [--format text|path|json]
        kpath verify LAB
+       kpath compare SET [--format text|json]
+       kpath reach LAB [--format text|json]
+       kpath import [--from DIR] [-o LAB]
        kpath help`;
 
 interface RunArgs {
@@ -95,6 +98,18 @@ export async function main(argv: string[]): Promise<number> {
       let failed = false;
       const code = runCommand(a, (s) => (s.startsWith('kpath: ') ? ((failed = true), writeErr(s)) : write(s)));
       return failed ? 2 : code;
+    }
+    case 'compare': {
+      const { compareCommand } = await import('./compare.ts');
+      return compareCommand(rest, write, writeErr);
+    }
+    case 'reach': {
+      const { reachCommand } = await import('./reach.ts');
+      return reachCommand(rest, write, writeErr);
+    }
+    case 'import': {
+      const { importCommand } = await import('./import.ts');
+      return importCommand(rest, write, writeErr);
     }
     case 'verify': {
       const { verifyCommand } = await import('./verify.ts');
