@@ -2,6 +2,8 @@
 // against what the conformance runner allows, and rewritten so every namespace name the lab uses
 // points at the runner's prefixed namespace. Nothing here runs anything.
 
+import { parseShell } from '../userspace/shell.ts';
+
 export interface Rewritten {
   readonly argv: string[];
   readonly background: boolean;
@@ -14,6 +16,8 @@ export interface Rewritten {
    * slave mount namespace) the new /var/run/netns bind mount would not be visible to anyone else.
    */
   readonly outsideNetns?: boolean;
+  /** `echo TEXT | cmd`: what the command reads on stdin. */
+  readonly stdin?: string;
 }
 
 export class UnsupportedCommand extends Error {
@@ -53,6 +57,19 @@ export function shellWords(text: string): string[] {
   if (quote) throw new UnsupportedCommand(text, 'unterminated quote');
   if (inWord) words.push(cur);
   return words;
+}
+
+/** Index of the first `|` outside quotes, or -1. */
+function unquotedPipe(text: string): number {
+  let quote: string | null = null;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quote) {
+      if (c === quote) quote = null;
+    } else if (c === '"' || c === "'") quote = c;
+    else if (c === '|') return i;
+  }
+  return -1;
 }
 
 /** Programs a lab may run on the real kernel (issue 2's list plus the netfilter tools of issue 3). */
@@ -105,6 +122,12 @@ const PER_NETNS_SYSCTL = /^net[./](ipv4|ipv6|bridge|netfilter|unix)[./]|^net[./]
  * (machines and `ip netns add` names) to the real, prefixed name.
  */
 export function rewriteCommand(text: string, names: ReadonlyMap<string, string>): Rewritten {
+  // `echo TEXT | cmd` (the one pipe labs may use): the runner feeds TEXT to cmd's stdin itself.
+  const pipe = /^\s*(echo|printf)\b/.test(text) ? unquotedPipe(text) : -1;
+  if (pipe > 0) {
+    const { stdin } = parseShell(text);
+    return { ...rewriteCommand(text.slice(pipe + 1), names), stdin };
+  }
   if (/[;|<>`]|\$\(|&&/.test(text.replace(/'[^']*'|"[^"]*"/g, ''))) {
     throw new UnsupportedCommand(text, 'shell operators are not part of the lab syntax');
   }

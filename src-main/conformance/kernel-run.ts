@@ -17,6 +17,7 @@
 // priorities and rule texts) per namespace. Everything is deleted on exit, failure or SIGINT/SIGTERM.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { classifyProbe as classifyModelProbe } from '../lab/outcome.ts';
 import { existsSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { LabSource } from '../lab/parse.ts';
@@ -128,13 +129,9 @@ export function cleanupPrefix(prefix: string): void {
   for (const n of names) spawnSync('ip', ['netns', 'del', n]);
 }
 
-export function classifyProbe(stdout: string, stderr: string, code: number): ProbeOutcome {
-  const text = `${stdout}\n${stderr}`;
-  if (code === 0) return 'reached';
-  if (/Connection refused|Port Unreachable/i.test(text)) return 'refused';
-  if (/Host Unreachable|No route to host|Network is unreachable|Net Unreachable/i.test(text)) return 'unreachable';
-  if (code === 124 || /timed out|100% packet loss|Timeout/i.test(text)) return 'timeout';
-  return 'error';
+/** The same classification as the model's probes (lab/outcome.ts), so both sides compare. */
+export function classifyProbe(stdout: string, stderr: string, code: number, command = ''): ProbeOutcome {
+  return classifyModelProbe(command, { target: '', command, stdout, stderr, exitCode: code, firstSeq: 0, endSeq: 0 }).outcome as ProbeOutcome;
 }
 
 /** Runs the lab on the real kernel. The caller checks realKernelAvailable() first. */
@@ -241,7 +238,7 @@ export async function runOnKernel(lab: LabSource, opts: KernelRunOptions = {}): 
         }
         const r = rw.outsideNetns
           ? await run(rw.argv)
-          : await run(inNs(block.target, ['taskset', '-c', '0', 'timeout', '10', ...rw.argv]), 15_000);
+          : await run(inNs(block.target, ['taskset', '-c', '0', 'timeout', '10', ...rw.argv]), 15_000, rw.stdin);
         setup.push({ target: block.target, command: cmd.text, line: cmd.line, stdout: toLab(r.stdout), stderr: toLab(r.stderr), exitCode: r.code });
         log(`[${block.target}] ${cmd.text}${r.code ? ` (exit ${r.code}: ${r.stderr.trim()})` : ''}`);
         if (rw.netnsAdd && r.code === 0) await quiet(rw.netnsAdd);
@@ -303,12 +300,12 @@ export async function runOnKernel(lab: LabSource, opts: KernelRunOptions = {}): 
         continue;
       }
       if (!names.has(p.target)) throw new Error(`line ${p.line}: probe target "${p.target}" is no namespace of the lab`);
-      const r = await run(inNs(p.target, ['taskset', '-c', '0', 'timeout', String(probeTimeout), ...rw.argv]), (probeTimeout + 5) * 1000);
+      const r = await run(inNs(p.target, ['taskset', '-c', '0', 'timeout', String(probeTimeout), ...rw.argv]), (probeTimeout + 5) * 1000, rw.stdin);
       await sleep(settleMs);
       const end = records.length;
       probeMarks.push([mark, end]);
       mark = end;
-      const outcome = classifyProbe(r.stdout, r.stderr, r.code);
+      const outcome = classifyProbe(r.stdout, r.stderr, r.code, p.text);
       probes.push({ index, target: p.target, command: p.text, line: p.line, stdout: toLab(r.stdout), stderr: toLab(r.stderr), exitCode: r.code, outcome });
       log(`probe ${index + 1} [${p.target}] ${p.text}: ${outcome}`);
     }

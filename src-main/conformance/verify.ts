@@ -3,7 +3,8 @@
 
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { parseLab } from '../lab/parse.ts';
+import { parseLab, type LabSource } from '../lab/parse.ts';
+import { rewriteCommand } from './commands.ts';
 import { expandDockerLab } from '../userspace/docker.ts';
 import '../userspace/all.ts';
 import type { LabRun } from '../lab/types.ts';
@@ -105,6 +106,18 @@ export function fixedMacs(text: string): Set<string> {
   return new Set((text.match(/\b[0-9a-f]{2}(?::[0-9a-f]{2}){5}\b/gi) ?? []).map((m) => m.toLowerCase()));
 }
 
+/**
+ * Throws UnsupportedCommand, before anything is created, when a command of the lab cannot run on the
+ * real machine (a model-only program): such a lab is reported as skipped, not as a disagreement.
+ */
+export function assertRunnable(lab: LabSource): void {
+  const names = new Map<string, string>();
+  for (const m of lab.machines) names.set(m.name, m.name);
+  for (const b of lab.blocks) for (const c of b.commands) for (const m of c.text.matchAll(/\bnetns\s+add\s+(\S+)/g)) names.set(m[1]!, m[1]!);
+  for (const b of lab.blocks) for (const c of b.commands) rewriteCommand(c.text, names);
+  for (const p of lab.probes) rewriteCommand(p.text, names);
+}
+
 /** Does the lab drive dockerd (in a block or a probe)? */
 export function usesDocker(text: string): boolean {
   return /^\s*(?:probe [^:]+:\s*)?(?:docker|dockerd)\s/m.test(text);
@@ -117,6 +130,7 @@ export async function verifyLab(file: string, opts: VerifyOptions = {}): Promise
   // (expandDockerLab: ip, sysctl, iptables, socat for docker-proxy); the model runs it as written.
   const kernelText = usesDocker(text) ? expandDockerLab(text) : text;
   const lab = parseLab(kernelText, file);
+  assertRunnable(lab);
   const avail = realKernelAvailable();
   if (!avail.ok) throw new Error(`cannot verify on this machine's kernel: ${avail.reason}`);
   const macs = fixedMacs(kernelText);

@@ -1,6 +1,6 @@
 // OpenBSD netcat (Debian's netcat-openbsd) with the flags labs use: -l -p -s -u -w -z -v -n -k -N.
 // Messages follow its wording: "Connection to H P port [tcp/*] succeeded!",
-// "nc: connect to H port P (tcp) failed: Connection refused".
+// "nc: connect to H port P (tcp) failed: Connection refused" (connect errors only with -v).
 
 import { formatIpv4 } from '../../src-shared/ipv4.ts';
 import { spawnProcess } from '../kernel/process.ts';
@@ -89,8 +89,9 @@ function run(full: readonly string[], ctx: ToolContext): ToolOutcome {
   const world = ctx.world;
   const proto = o.udp ? 'udp' : 'tcp';
   const stdinData = ctx.background ? '' : ctx.stdin;
+  // netcat-openbsd reports a failed connect only with -v (warn() is behind vflag); the exit code says it.
   const die = (msg: string, code = 1): ToolOutcome => {
-    proc.err(msg);
+    if (msg) proc.err(msg);
     proc.exit(code);
     return { proc, maxWait: 0 };
   };
@@ -147,7 +148,7 @@ function run(full: readonly string[], ctx: ToolContext): ToolOutcome {
   if (o.udp) {
     const u = udpSocket(proc, bind, { onData: (d) => proc.out(d.replace(/\n$/, '')) }, { addr: daddr, port });
     if (typeof u === 'string') return die(`nc: ${strerror(u)}`);
-    if (o.verbose || o.zero) proc.err(succeeded);
+    if (o.verbose) proc.err(succeeded);
     const payload = o.zero ? 'X' : stdinData;
     if (payload) {
       const e = u.sendto(daddr, port, payload);
@@ -163,7 +164,7 @@ function run(full: readonly string[], ctx: ToolContext): ToolOutcome {
     onConnect: (c) => {
       connected = true;
       conn = c;
-      if (o.verbose || o.zero) proc.err(succeeded);
+      if (o.verbose) proc.err(succeeded);
       if (o.zero) {
         c.close();
         proc.exit(0);
@@ -179,16 +180,16 @@ function run(full: readonly string[], ctx: ToolContext): ToolOutcome {
     },
     onError: (e) => {
       if (!proc.alive) return;
-      die(`nc: connect to ${host} port ${port} (tcp) failed: ${strerror(e)}`);
+      die(o.verbose ? `nc: connect to ${host} port ${port} (tcp) failed: ${strerror(e)}` : '');
     },
   });
-  if (err) return die(`nc: connect to ${host} port ${port} (tcp) failed: ${strerror(err)}`);
+  if (err) return die(o.verbose ? `nc: connect to ${host} port ${port} (tcp) failed: ${strerror(err)}` : '');
   if (o.wait !== null) {
     world.sched.after(o.wait * SEC, () => {
       if (!proc.alive) return;
       if (!connected) {
         const soft = conn ? tcpPendingError(conn) : undefined;
-        die(`nc: connect to ${host} port ${port} (tcp) ${soft ? `failed: ${strerror(soft)}` : 'timed out: Operation now in progress'}`);
+        die(o.verbose ? `nc: connect to ${host} port ${port} (tcp) ${soft ? `failed: ${strerror(soft)}` : 'timed out: Operation now in progress'}` : '');
       } else {
         conn?.close();
         proc.exit(0);

@@ -165,7 +165,7 @@ describe('QEMU user-mode networking (slirp)', () => {
   });
 
   it('10.0.2.2 is the host loopback; echo to it is answered by slirp', () => {
-    const run = runLab(`${SLIRP}probe vm: nc -w1 -z 10.0.2.2 22\nprobe vm: ping -c1 -W1 10.0.2.2\n`);
+    const run = runLab(`${SLIRP}probe vm: nc -zv -w1 10.0.2.2 22\nprobe vm: ping -c1 -W1 10.0.2.2\n`);
     expect(run.probes[0]!.stdout + run.probes[0]!.stderr).toContain('succeeded');
     const evs = run.events.slice(run.probes[0]!.firstSeq, run.probes[0]!.endSeq);
     const syn = of(evs, 'sock.send', 'host').find((e) => e.comm === 'qemu-system-x86')!;
@@ -175,7 +175,7 @@ describe('QEMU user-mode networking (slirp)', () => {
   });
 
   it('hostfwd: QEMU listens on the host, the guest sees the real client', () => {
-    const run = runLab(`${SLIRP}probe inet: nc -w1 -z 192.168.1.10 2222\nprobe inet: nc -w1 -z 192.168.1.10 2223\n`);
+    const run = runLab(`${SLIRP}probe inet: nc -zv -w1 192.168.1.10 2222\nprobe inet: nc -zv -w1 192.168.1.10 2223\n`);
     expect(run.probes[0]!.outcome).toBe('reached');
     const evs = run.events.slice(run.probes[0]!.firstSeq, run.probes[0]!.endSeq);
     const hostDeliver = of(evs, 'sock.deliver', 'host').find((e) => e.pkt.l4?.proto === 'tcp' && e.pkt.l4.dport === 2222)!;

@@ -19,6 +19,7 @@ import { SEC } from '../sched.ts';
 
 const TCP_TIMEWAIT_LEN = 60 * SEC;
 const TCP_TIMEOUT_INIT = 1 * SEC;
+const JIFFY = 4000;
 
 function setState(s: Socket, to: TcpState): void {
   const from = s.state;
@@ -75,7 +76,9 @@ function sendSyn(s: Socket): void {
   const cb = s.tcp!;
   transmit(s, ['syn'], '', cb.iss);
   cb.snd_nxt = (cb.iss + 1) >>> 0;
-  const delay = TCP_TIMEOUT_INIT * 2 ** cb.retries;
+  // The retransmit timer lives on the timer wheel, which fires at or after its jiffy: one jiffy
+  // (HZ=250) of slack keeps a program's own 1 s timeout (nc -w1) ahead of the first retransmission.
+  const delay = TCP_TIMEOUT_INIT * 2 ** cb.retries + JIFFY;
   const world = s.ns.world;
   world.sched.after(delay, () => {
     if (s.state !== 'SYN_SENT' || s.closed) return;
