@@ -145,8 +145,8 @@ export function modelDoc(run: LabRun, pathText?: string): PathDoc {
 }
 
 /** The canonical, labelled text of a document. */
-export function renderDoc(doc: PathDoc, fixedMacs: ReadonlySet<string> = new Set()): string {
-  const lab = new Labeller(fixedMacs);
+export function renderDoc(doc: PathDoc, fixedMacs: ReadonlySet<string> = new Set(), labNumbers?: ReadonlySet<number>): string {
+  const lab = new Labeller(fixedMacs, labNumbers);
   const out: string[] = [];
   for (const p of doc.probes) {
     out.push(p.header);

@@ -224,11 +224,12 @@ export async function runOnKernel(lab: LabSource, opts: KernelRunOptions = {}): 
           continue;
         }
         if (rw.background) {
+          // A shell starts an asynchronous command with stdin from /dev/null (POSIX 2.9.3), so a
+          // backgrounded `socat … -` sees end-of-file at once — the model does the same.
           const child = spawn('ip', ['netns', 'exec', names.get(block.target)!, 'taskset', '-c', '0', ...rw.argv], {
-            stdio: ['pipe', 'pipe', 'pipe'],
+            stdio: ['ignore', 'pipe', 'pipe'],
             detached: true,
           });
-          child.stdin?.on('error', () => {});
           child.stdout?.resume();
           child.stderr?.resume();
           background.push(child);

@@ -206,15 +206,20 @@ export function canonicalLine(line: string): string {
 }
 
 /**
- * Labels what changes from run to run, in order of appearance: ephemeral ports (32768–60999,
- * ip_local_port_range) become E1, E2…, conntrack ids I1…, MACs the lab did not fix M1….
+ * Labels what changes from run to run, in order of appearance: ports the kernel chose — ephemeral
+ * ones (32768–60999, ip_local_port_range) and any port the lab text never names (a NAT remap picks
+ * a random one, observation 25) — become E1, E2…, conntrack ids I1…, MACs the lab did not fix M1….
  */
 export class Labeller {
   private readonly ports = new Map<string, string>();
   private readonly ids = new Map<string, string>();
   private readonly macs = new Map<string, string>();
 
-  constructor(private readonly fixedMacs: ReadonlySet<string> = new Set()) {}
+  constructor(
+    private readonly fixedMacs: ReadonlySet<string> = new Set(),
+    /** Numbers written in the lab; when given, a port outside this set is labelled too. */
+    private readonly labNumbers?: ReadonlySet<number>,
+  ) {}
 
   private label(map: Map<string, string>, prefix: string, key: string): string {
     let l = map.get(key);
@@ -234,7 +239,8 @@ export class Labeller {
       })
       .replace(/((?:\d{1,3}\.){3}\d{1,3}:|sport=|dport=)(\d+)\b/g, (m, pre: string, port: string) => {
         const p = Number(port);
-        return p >= 32768 && p <= 60999 ? `${pre}${this.label(this.ports, 'E', port)}` : m;
+        const chosen = (p >= 32768 && p <= 60999) || (this.labNumbers !== undefined && p !== 0 && !this.labNumbers.has(p));
+        return chosen ? `${pre}${this.label(this.ports, 'E', port)}` : m;
       })
       .replace(/\bid=(\d+)\b/g, (_m, id: string) => `id=${this.label(this.ids, 'I', id)}`);
   }

@@ -101,6 +101,11 @@ async function runModel(text: string, file: string, seed: number): Promise<{ run
   return { run, pathText };
 }
 
+/** Every number written in the lab text: ports it names stay as they are in the comparison. */
+export function labNumbers(text: string): Set<number> {
+  return new Set((text.match(/\d+/g) ?? []).map(Number));
+}
+
 /** MACs the lab itself sets: they stay as they are; every other MAC is labelled M1, M2… */
 export function fixedMacs(text: string): Set<string> {
   return new Set((text.match(/\b[0-9a-f]{2}(?::[0-9a-f]{2}){5}\b/gi) ?? []).map((m) => m.toLowerCase()));
@@ -134,13 +139,14 @@ export async function verifyLab(file: string, opts: VerifyOptions = {}): Promise
   const avail = realKernelAvailable();
   if (!avail.ok) throw new Error(`cannot verify on this machine's kernel: ${avail.reason}`);
   const macs = fixedMacs(kernelText);
+  const numbers = labNumbers(text + '\n' + kernelText);
   const kernelRun = await runOnKernel(lab, opts);
-  const kernel = renderDoc(kernelDoc(kernelRun), macs);
+  const kernel = renderDoc(kernelDoc(kernelRun), macs, numbers);
   const model = await runModel(text, file, opts.seed ?? 1);
   if (!model.run) {
     return { kernel, diff: `model side not compared: ${model.error}\n`, agree: false, modelError: model.error };
   }
-  const modelText = renderDoc(modelDoc(model.run, model.pathText), macs);
+  const modelText = renderDoc(modelDoc(model.run, model.pathText), macs, numbers);
   const { agree, diff } = diffDocs(kernel, modelText);
   return { kernel, model: modelText, diff, agree };
 }

@@ -4,7 +4,7 @@
 import { ANY, type Ipv4 } from '../../src-shared/ipv4.ts';
 import type { Process } from '../kernel/process.ts';
 import type { Socket } from '../kernel/socket.ts';
-import { sockBind, sockCreate, sockListen, sockRelease, STRERROR, type Errno } from '../kernel/transport/sock.ts';
+import { sockBind, sockCreate, sockListen, sockRelease, STRERROR, WAKEUP_DELAY, type Errno } from '../kernel/transport/sock.ts';
 import { tcpConnect, tcpShutdown, tcpSoftError, tcpWrite } from '../kernel/transport/tcp.ts';
 import { udpConnect, udpSendto } from '../kernel/transport/udp.ts';
 
@@ -40,12 +40,30 @@ function applyOpts(proc: Process, s: Socket, o: BindOpts): Errno | 'ENODEV' | nu
   return null;
 }
 
+/**
+ * A connection as a program drives it. Each call is a system call; the packets one call queues are
+ * processed by softirq before the call returns (local_bh_enable → do_softirq on this CPU), so the
+ * program's next call comes after that work: write(), then shutdown(), is data, its ACK, then FIN.
+ */
 export function tcpConn(s: Socket): Conn {
+  let busyUntil = 0;
+  const syscall = (fn: () => void): void => {
+    const world = s.owner.ns.world;
+    const now = world.now();
+    if (busyUntil <= now) {
+      busyUntil = now + WAKEUP_DELAY;
+      fn();
+      return;
+    }
+    const at = busyUntil;
+    busyUntil = at + WAKEUP_DELAY;
+    world.sched.at(at, fn);
+  };
   return {
     sock: s,
-    write: (d) => tcpWrite(s, d),
-    shutdown: () => tcpShutdown(s),
-    close: () => tcpShutdown(s),
+    write: (d) => syscall(() => tcpWrite(s, d)),
+    shutdown: () => syscall(() => tcpShutdown(s)),
+    close: () => syscall(() => tcpShutdown(s)),
   };
 }
 
