@@ -52,6 +52,9 @@ export function readKnownDifferences(file: string): Map<string, string> {
   return out;
 }
 
+/** How many times a lab runs on the kernel before a disagreement counts. */
+const RETRIES = 3;
+
 export async function conformanceMain(argv: string[], out: Out = (t) => process.stdout.write(t)): Promise<number> {
   const root = new URL('../../', import.meta.url).pathname;
   const known = readKnownDifferences(option(argv, '--known') ?? join(root, 'test/conformance/known-differences'));
@@ -71,10 +74,18 @@ export async function conformanceMain(argv: string[], out: Out = (t) => process.
   for (const lab of labs) {
     const name = basename(lab);
     try {
-      const r = await verifyLab(lab);
+      let r = await verifyLab(lab);
+      // Two programs racing on one CPU (a client and a forked server, both woken by the same
+      // softirq work) do not always run in the same order on a real kernel; such a lab is run
+      // again before its difference counts, and the retry is said.
+      let tries = 1;
+      while (!r.agree && tries < RETRIES) {
+        tries++;
+        r = await verifyLab(lab);
+      }
       if (r.agree) {
         agree++;
-        out(`ok    ${name}\n`);
+        out(`ok    ${name}${tries > 1 ? ` (agreed on run ${tries}: the kernel's order varied between runs)` : ''}\n`);
       } else if (known.has(name)) {
         out(`known ${name}: ${known.get(name)}\n`);
       } else {

@@ -18,7 +18,9 @@
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { classifyProbe as classifyModelProbe } from '../lab/outcome.ts';
-import { existsSync, readdirSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LabSource } from '../lab/parse.ts';
 import { netnsAdds, rewriteCommand, UnsupportedCommand, type Rewritten } from './commands.ts';
@@ -83,7 +85,18 @@ interface Proc {
 
 function run(argv: string[], timeoutMs = 20_000, input?: string): Promise<Proc> {
   return new Promise((resolve) => {
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    // `echo TEXT | cmd`: the text comes from a file, so the program finds it and end-of-file at once
+    // (as behind a shell's echo), not whenever this process gets round to writing a pipe.
+    let inputFd: number | undefined;
+    if (input !== undefined) {
+      const dir = mkdtempSync(join(tmpdir(), 'kpath-stdin-'));
+      const file = join(dir, 'stdin');
+      writeFileSync(file, input);
+      inputFd = openSync(file, 'r');
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: [inputFd ?? 'ignore', 'pipe', 'pipe'] });
+    if (inputFd !== undefined) closeSync(inputFd);
     let stdout = '';
     let stderr = '';
     child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -97,10 +110,6 @@ function run(argv: string[], timeoutMs = 20_000, input?: string): Promise<Proc> 
       clearTimeout(timer);
       resolve({ stdout, stderr, code: code ?? (signal ? 128 : 1) });
     });
-    if (input !== undefined && child.stdin) {
-      child.stdin.on('error', () => {}); // a child that exits without reading its input
-      child.stdin.end(input);
-    }
   });
 }
 

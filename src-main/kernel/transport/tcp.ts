@@ -15,7 +15,7 @@ import { attachCt } from '../ipv4/icmp.ts';
 import { tcpLookup } from './lookup.ts';
 import { bindConflict, ephemeralPort, sockRelease, sockWake, type Errno } from './sock.ts';
 import { cgroupIngress } from '../cgroup.ts';
-import { SEC } from '../sched.ts';
+import { SEC, type TimerHandle } from '../sched.ts';
 
 const TCP_TIMEWAIT_LEN = 60 * SEC;
 const TCP_TIMEOUT_INIT = 1 * SEC;
@@ -32,12 +32,33 @@ function newCb(s: Socket, iss: number): void {
   s.tcp = { snd_nxt: iss, snd_una: iss, rcv_nxt: 0, iss, irs: 0, sendq: '', finPending: false, finSent: false, retries: 0, parent: null };
 }
 
+/** Pending delayed ACKs (icsk_delack_timer): any segment we send carries the ACK and cancels it. */
+const delack = new WeakMap<Socket, TimerHandle>();
+
+/** TCP_DELACK_MIN (HZ/25 = 40 ms): when the delayed ACK goes out if nothing else carried it. */
+const TCP_DELACK_MIN = 40_000;
+
+function scheduleDelayedAck(s: Socket): void {
+  if (delack.has(s)) return;
+  delack.set(
+    s,
+    s.ns.world.sched.after(TCP_DELACK_MIN, () => {
+      delack.delete(s);
+      if (!s.closed && s.tcp) transmit(s, ['ack']);
+    }),
+  );
+}
+
 /** tcp_transmit_skb → ip_queue_xmit: route from the socket's addresses, then ip_local_out. */
-function transmit(s: Socket, flags: TcpFlag[], data = '', seq?: number): void {
+function transmit(s: Socket, flags: TcpFlag[], data = '', seq?: number): Skb | undefined {
   const ns = s.ns;
   const cb = s.tcp!;
+  if (flags.includes('ack')) {
+    delack.get(s)?.cancel();
+    delack.delete(s);
+  }
   const rt = routeOutput(ns, { dst: s.remoteAddr, src: s.localAddr, ...(s.boundDev ? { oif: s.boundDev } : {}) });
-  if (rt.input === 'error') return;
+  if (rt.input === 'error') return undefined;
   const skb = allocSkb({
     ip: { src: s.localAddr, dst: s.remoteAddr, ttl: ns.sysctl.num('net.ipv4.ip_default_ttl', 64), id: ns.world.rand.int(0, 65535), proto: 'tcp' },
     l4: { proto: 'tcp', sport: s.localPort, dport: s.remotePort, flags, seq: seq ?? cb.snd_nxt, ack: flags.includes('ack') ? cb.rcv_nxt : 0 },
@@ -47,6 +68,7 @@ function transmit(s: Socket, flags: TcpFlag[], data = '', seq?: number): void {
   });
   ns.world.emit(ns, { kind: 'sock.send', proto: 'tcp', sock: s.label(), pid: s.owner.pid, comm: s.owner.comm, pkt: view(skb) });
   ipLocalOut(ns, skb);
+  return skb;
 }
 
 /** connect(): route, pick the source address and an ephemeral port, send the SYN. */
@@ -72,10 +94,32 @@ export function tcpConnect(s: Socket, daddr: Ipv4, dport: number): Errno | null 
   return null;
 }
 
-function sendSyn(s: Socket): void {
+/** The last SYN handed to IP, to see whether it still waits in a host queue. */
+const lastSyn = new WeakMap<Socket, Skb>();
+
+/**
+ * skb_still_in_host_queue: a retransmission is skipped while the previous copy has not left the
+ * host — e.g. it waits in the neighbour's queue for ARP — and the timer is simply re-armed.
+ */
+function stillInHostQueue(s: Socket): boolean {
+  const prev = lastSyn.get(s);
+  return !!prev && s.ns.neigh.entries.some((e) => e.queue.includes(prev));
+}
+
+function sendSyn(s: Socket, retransmit = false): void {
   const cb = s.tcp!;
-  transmit(s, ['syn'], '', cb.iss);
+  if (retransmit && stillInHostQueue(s)) {
+    armSynTimer(s);
+    return;
+  }
+  const syn = transmit(s, ['syn'], '', cb.iss);
+  if (syn) lastSyn.set(s, syn);
   cb.snd_nxt = (cb.iss + 1) >>> 0;
+  armSynTimer(s);
+}
+
+function armSynTimer(s: Socket): void {
+  const cb = s.tcp!;
   // The retransmit timer lives on the timer wheel, which fires at or after its jiffy: one jiffy
   // (HZ=250) of slack keeps a program's own 1 s timeout (nc -w1) ahead of the first retransmission.
   const delay = TCP_TIMEOUT_INIT * 2 ** cb.retries + JIFFY;
@@ -87,7 +131,7 @@ function sendSyn(s: Socket): void {
       abort(s, softError.get(s) ?? 'ETIMEDOUT');
       return;
     }
-    sendSyn(s);
+    sendSyn(s, true);
   });
 }
 
@@ -295,9 +339,13 @@ function segmentRcv(s: Socket, skb: Skb, th: Extract<Skb['l4'], { proto: 'tcp' }
     sockWake(s, () => s.handlers.onData?.(s, data, from));
   }
   const ourFinAcked = cb.finSent && th.ack === cb.snd_nxt;
+  let delayAck = false;
   if (f.has('fin')) {
     cb.rcv_nxt = (cb.rcv_nxt + 1) >>> 0;
-    needAck = true;
+    // tcp_fin: in ESTABLISHED the ACK is scheduled, not sent (inet_csk_schedule_ack, pingpong mode):
+    // a program that closes its side soon sends FIN,ACK instead. FIN_WAIT states ACK at once.
+    if (s.state === 'ESTABLISHED' && !needAck) delayAck = true;
+    else needAck = true;
     if (s.state === 'ESTABLISHED') setState(s, 'CLOSE_WAIT');
     else if (s.state === 'FIN_WAIT1') setState(s, ourFinAcked ? 'TIME_WAIT' : 'CLOSING');
     else if (s.state === 'FIN_WAIT2') setState(s, 'TIME_WAIT');
@@ -312,6 +360,7 @@ function segmentRcv(s: Socket, skb: Skb, th: Extract<Skb['l4'], { proto: 'tcp' }
     }
   }
   if (needAck) transmit(s, ['ack']);
+  else if (delayAck) scheduleDelayedAck(s);
   if (f.has('fin')) sockWake(s, () => s.handlers.onEof?.(s));
   if (s.state === 'TIME_WAIT') {
     s.ns.world.sched.after(TCP_TIMEWAIT_LEN, () => {
