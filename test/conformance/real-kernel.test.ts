@@ -53,7 +53,7 @@ describe.skipIf(!avail.ok)('real kernel', () => {
       'a ip input iif=eth0 oif=- icmp 192.0.2.2>192.0.2.1 echo-reply',
     ]);
     expect(text).toContain('a 192.0.2.2 eth0 02:00:00:00:00:0b REACHABLE');
-    expect(text).toContain('## result\n1 a: reached\n');
+    expect(text).toContain('## result\n1: reached\n');
     expect(ours()).toEqual([]);
   });
 });
