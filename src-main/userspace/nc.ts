@@ -5,6 +5,7 @@
 import { formatIpv4 } from '../../src-shared/ipv4.ts';
 import { spawnProcess } from '../kernel/process.ts';
 import { SEC } from '../kernel/sched.ts';
+import { WAKEUP_DELAY } from '../kernel/transport/sock.ts';
 import { fail, type Tool, type ToolContext, type ToolOutcome } from './tool.ts';
 import { resolveHost } from './resolve.ts';
 import { strerror, tcpClient, tcpPendingError, tcpServer, udpSocket, type BindOpts, type Conn } from './endpoint.ts';
@@ -166,8 +167,14 @@ function run(full: readonly string[], ctx: ToolContext): ToolOutcome {
       conn = c;
       if (o.verbose) proc.err(succeeded);
       if (o.zero) {
-        c.close();
-        proc.exit(0);
+        // Writing the message is a system call of its own (and wakes whoever reads stderr): the
+        // close comes after it.
+        const done = (): void => {
+          c.close();
+          proc.exit(0);
+        };
+        if (o.verbose) world.sched.after(WAKEUP_DELAY, done);
+        else done();
         return;
       }
       if (stdinData) c.write(stdinData);

@@ -25,8 +25,8 @@ interface Opts {
   dev?: string;
 }
 
-/** fork() of a serving child: it starts well after the kernel has finished the handshake. */
-const FORK_DELAY = SEC / 1000;
+/** fork() of a serving child: tens of microseconds before the child runs. */
+const FORK_DELAY = 20;
 
 /** socat's log line prefix; the date is the model clock from a fixed epoch so logs are reproducible. */
 export function socatStamp(world: World, pid: number): string {
