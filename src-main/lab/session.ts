@@ -26,17 +26,8 @@ const SETTLE = SEC / 2;
 /** After setup, background programs get this long to start and connect before the first probe. */
 const SETUP_SETTLE = SEC;
 
-export class LabError extends Error {
-  constructor(
-    readonly file: string,
-    readonly line: number,
-    readonly col: number,
-    readonly reason: string,
-  ) {
-    super(`${file}:${line}:${col}: ${reason}`);
-    this.name = 'LabError';
-  }
-}
+/** Errors of running a lab (unknown target of an `on` block…) carry a position like parse errors. */
+export const LabError = LabSyntaxError;
 
 export class LabSession {
   readonly lab: LabSource;

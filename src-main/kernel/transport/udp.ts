@@ -6,22 +6,29 @@ import { ANY, BROADCAST } from '../../../src-shared/ipv4.ts';
 import { allocSkb, view, type Skb } from '../skb.ts';
 import type { Socket } from '../socket.ts';
 import { drop } from '../core/dev.ts';
-import { describeDst, routeOutput } from '../ipv4/route.ts';
+import { describeDst, routeOutput, type Dst } from '../ipv4/route.ts';
 import { ipLocalOut } from '../ipv4/ip_output.ts';
 import { icmpSend } from '../ipv4/icmp.ts';
 import { udpLookup } from './lookup.ts';
 import { sockBind, sockWake, type Errno } from './sock.ts';
 import { cgroupIngress } from '../cgroup.ts';
 
-/** udp_sendmsg: route (SO_BINDTODEVICE respected), autobind a port, ip_local_out. */
-export function udpSendto(s: Socket, daddr: Ipv4, dport: number, data: string): Errno | null {
-  const ns = s.ns;
-  const rt = routeOutput(ns, { dst: daddr, ...(s.localAddr !== ANY ? { src: s.localAddr } : {}), ...(s.boundDev ? { oif: s.boundDev } : {}) });
+/** The route a datagram socket's packets take to `daddr`, autobinding a local port (inet_autobind). */
+function routeAndBind(s: Socket, daddr: Ipv4): Dst | Errno {
+  const rt = routeOutput(s.ns, { dst: daddr, ...(s.localAddr !== ANY ? { src: s.localAddr } : {}), ...(s.boundDev ? { oif: s.boundDev } : {}) });
   if (rt.input === 'error') return rt.errno === 'EHOSTUNREACH' ? 'EHOSTUNREACH' : rt.errno === 'EINVAL' ? 'EINVAL' : 'ENETUNREACH';
   if (s.localPort === 0) {
     const e = sockBind(s, s.localAddr, 0);
     if (e) return e;
   }
+  return rt;
+}
+
+/** udp_sendmsg: route (SO_BINDTODEVICE respected), autobind a port, ip_local_out. */
+export function udpSendto(s: Socket, daddr: Ipv4, dport: number, data: string): Errno | null {
+  const ns = s.ns;
+  const rt = routeAndBind(s, daddr);
+  if (typeof rt === 'string') return rt;
   const skb = allocSkb({
     ip: { src: s.localAddr !== ANY ? s.localAddr : rt.src, dst: daddr, ttl: ns.sysctl.num('net.ipv4.ip_default_ttl', 64), id: ns.world.rand.int(0, 65535), proto: 'udp' },
     l4: { proto: 'udp', sport: s.localPort, dport },
@@ -37,13 +44,8 @@ export function udpSendto(s: Socket, daddr: Ipv4, dport: number, data: string): 
 
 /** ip4_datagram_connect: fix the peer, choose the source address by routing, autobind a port. */
 export function udpConnect(s: Socket, daddr: Ipv4, dport: number): Errno | null {
-  const ns = s.ns;
-  const rt = routeOutput(ns, { dst: daddr, ...(s.localAddr !== ANY ? { src: s.localAddr } : {}), ...(s.boundDev ? { oif: s.boundDev } : {}) });
-  if (rt.input === 'error') return rt.errno === 'EHOSTUNREACH' ? 'EHOSTUNREACH' : rt.errno === 'EINVAL' ? 'EINVAL' : 'ENETUNREACH';
-  if (s.localPort === 0) {
-    const e = sockBind(s, s.localAddr, 0);
-    if (e) return e;
-  }
+  const rt = routeAndBind(s, daddr);
+  if (typeof rt === 'string') return rt;
   if (s.localAddr === ANY) s.localAddr = rt.src;
   s.remoteAddr = daddr;
   s.remotePort = dport;
