@@ -263,5 +263,5 @@ export function diffDocs(kernel: string, model: string): { agree: boolean; diff:
     agree = false;
     out.push(`${m.header}   (missing on the kernel side)`);
   }
-  return { agree, diff: out.join('\n') + (out.length ? '\n' : ''), notes };
+  return { agree, diff: out.join('\n') + (out.length ? '\n' : ''), ...(notes.length ? { notes } : {}) };
 }
