@@ -65,6 +65,7 @@ export class LabSyntaxError extends Error {
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,30}$/;
+const CJK = /[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]/;
 
 /** Removes a `#` comment that starts a word outside quotes, as a shell would. */
 export function stripComment(text: string): string {
@@ -118,7 +119,8 @@ export function parseLab(text: string, file = 'lab'): LabSource {
       case 'description.zh':
       case 'topic':
         if (!rest) fail(line, restCol, `${word} needs a text`);
-        meta[word] = meta[word] ? `${meta[word]} ${rest}` : rest;
+        // Continuation lines join with a space, except between two Chinese characters (no spaces there).
+        meta[word] = meta[word] ? `${meta[word]}${CJK.test(meta[word].slice(-1)) && CJK.test(rest[0] ?? '') ? '' : ' '}${rest}` : rest;
         return;
       case 'machine': {
         const [name, kind, extra] = rest.split(/\s+/);
