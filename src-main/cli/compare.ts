@@ -2,6 +2,7 @@
 // and prints its table — experiment × lab, each cell ✅/❌ with the reason in words. Exit 0 when it
 // ran (cells that fail by design are the point), 2 when the set or a lab cannot be read or run.
 
+import { parseFileArgs } from './args.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseSet, SetSyntaxError } from '../lab/compare/set.ts';
@@ -100,28 +101,9 @@ export function loadSet(file: string): { set: ReturnType<typeof parseSet>; labs:
 }
 
 export function compareCommand(args: string[], out: (s: string) => void, err: (s: string) => void): number {
-  let file = '';
-  let format: 'text' | 'json' = 'text';
-  let seed = 1;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (a === '--format' || a.startsWith('--format=')) {
-      const v = a.includes('=') ? a.slice(9) : args[++i];
-      if (v !== 'text' && v !== 'json') return err(`kpath: --format must be text or json (got "${v ?? ''}")\n`), 2;
-      format = v;
-    } else if (a === '--seed' || a.startsWith('--seed=')) {
-      const v = a.includes('=') ? a.slice(7) : args[++i];
-      if (!v || !/^\d+$/.test(v)) return err(`kpath: --seed needs a non-negative integer (got "${v ?? ''}")\n`), 2;
-      seed = Number(v);
-    } else if (a.startsWith('-')) {
-      return err(`kpath: unknown option "${a}"\n${USAGE}\n`), 2;
-    } else if (!file) {
-      file = a;
-    } else {
-      return err(`kpath: one set at a time (got "${file}" and "${a}")\n`), 2;
-    }
-  }
-  if (!file) return err(`kpath: compare needs a set\n${USAGE}\n`), 2;
+  const parsed = parseFileArgs(args, { formats: ['text', 'json'] as const, what: 'set', usage: USAGE });
+  if (typeof parsed === 'string') return err(parsed + '\n'), 2;
+  const { file, format, seed } = parsed;
   const resolved = resolveSetPath(file);
   if (!existsSync(resolved)) return err(`kpath: cannot read ${file}: No such file or directory\n`), 2;
   try {

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { LabError, LabSession } from '../lab/session.ts';
 import { LabSyntaxError } from '../lab/parse.ts';
 import { formatPath } from './format-path.ts';
+import { parseFileArgs } from './args.ts';
 import { formatText } from './format-text.ts';
 import { checkExpects, formatExpects, parseExpect, type ParsedExpect } from '../lab/expect.ts';
 
@@ -23,33 +24,7 @@ interface RunArgs {
 }
 
 function parseRunArgs(args: string[]): RunArgs | string {
-  let file = '';
-  let seed = 1;
-  let format: RunArgs['format'] = 'text';
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (a === '--seed') {
-      const v = args[++i];
-      if (!v || !/^\d+$/.test(v)) return `kpath: --seed needs a non-negative integer (got "${v ?? ''}")`;
-      seed = Number(v);
-    } else if (a.startsWith('--seed=')) {
-      const v = a.slice(7);
-      if (!/^\d+$/.test(v)) return `kpath: --seed needs a non-negative integer (got "${v}")`;
-      seed = Number(v);
-    } else if (a === '--format' || a.startsWith('--format=')) {
-      const v = a.includes('=') ? a.slice(9) : args[++i];
-      if (v !== 'text' && v !== 'path' && v !== 'json') return `kpath: --format must be text, path or json (got "${v ?? ''}")`;
-      format = v;
-    } else if (a.startsWith('-')) {
-      return `kpath: unknown option "${a}"\n${USAGE}`;
-    } else if (!file) {
-      file = a;
-    } else {
-      return `kpath: only one lab file at a time (got "${file}" and "${a}")`;
-    }
-  }
-  if (!file) return `kpath: run needs a lab file\n${USAGE}`;
-  return { file, seed, format };
+  return parseFileArgs(args, { formats: ['text', 'path', 'json'] as const, what: 'lab file', usage: USAGE });
 }
 
 export function runCommand(args: RunArgs, out: (s: string) => void): number {

@@ -2,6 +2,7 @@
 // with a global address against every other one, their listening TCP ports and published (DNAT)
 // ports, each probed in a fresh copy of the lab. Exit 0 when it ran, 2 when the lab cannot be run.
 
+import { parseFileArgs } from './args.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import { reachMatrix, shortCell, type ReachMatrix } from '../lab/compare/reach.ts';
 import { LabSyntaxError } from '../lab/parse.ts';
@@ -21,28 +22,9 @@ export function formatReach(m: ReachMatrix): string {
 }
 
 export function reachCommand(args: string[], out: (s: string) => void, err: (s: string) => void): number {
-  let file = '';
-  let format: 'text' | 'json' = 'text';
-  let seed = 1;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (a === '--format' || a.startsWith('--format=')) {
-      const v = a.includes('=') ? a.slice(9) : args[++i];
-      if (v !== 'text' && v !== 'json') return err(`kpath: --format must be text or json (got "${v ?? ''}")\n`), 2;
-      format = v;
-    } else if (a === '--seed' || a.startsWith('--seed=')) {
-      const v = a.includes('=') ? a.slice(7) : args[++i];
-      if (!v || !/^\d+$/.test(v)) return err(`kpath: --seed needs a non-negative integer (got "${v ?? ''}")\n`), 2;
-      seed = Number(v);
-    } else if (a.startsWith('-')) {
-      return err(`kpath: unknown option "${a}"\n${USAGE}\n`), 2;
-    } else if (!file) {
-      file = a;
-    } else {
-      return err(`kpath: one lab at a time (got "${file}" and "${a}")\n`), 2;
-    }
-  }
-  if (!file) return err(`kpath: reach needs a lab file\n${USAGE}\n`), 2;
+  const parsed = parseFileArgs(args, { formats: ['text', 'json'] as const, what: 'lab file', usage: USAGE });
+  if (typeof parsed === 'string') return err(parsed + '\n'), 2;
+  const { file, format, seed } = parsed;
   if (!existsSync(file)) return err(`kpath: cannot read ${file}: No such file or directory\n`), 2;
   try {
     const m = reachMatrix(readFileSync(file, 'utf8'), { file, seed });
