@@ -8,6 +8,12 @@ import { sockBind, sockCreate, sockListen, sockRelease, STRERROR, WAKEUP_DELAY, 
 import { tcpConnect, tcpShutdown, tcpSoftError, tcpWrite } from '../kernel/transport/tcp.ts';
 import { udpConnect, udpSendto } from '../kernel/transport/udp.ts';
 
+/**
+ * A server's new worker for an accepted connection — socat's forked child, docker-proxy's goroutine —
+ * starts tens of microseconds after accept() returns.
+ */
+export const SPAWN_DELAY = 20;
+
 export interface Conn {
   readonly sock: Socket;
   write(data: string): void;

@@ -9,7 +9,7 @@ import { SEC } from '../kernel/sched.ts';
 import type { World } from '../kernel/world.ts';
 import { fail, type Tool, type ToolContext, type ToolOutcome } from './tool.ts';
 import { resolveHost } from './resolve.ts';
-import { strerror, tcpClient, tcpServer, udpSocket, type BindOpts, type Conn } from './endpoint.ts';
+import { SPAWN_DELAY, strerror, tcpClient, tcpServer, udpSocket, type BindOpts, type Conn } from './endpoint.ts';
 
 type Addr =
   | { kind: 'stdio' }
@@ -26,7 +26,7 @@ interface Opts {
 }
 
 /** fork() of a serving child: tens of microseconds before the child runs. */
-const FORK_DELAY = 20;
+const FORK_DELAY = SPAWN_DELAY;
 
 /** socat's log line prefix; the date is the model clock from a fixed epoch so logs are reproducible. */
 export function socatStamp(world: World, pid: number): string {

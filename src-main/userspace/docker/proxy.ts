@@ -12,7 +12,7 @@ import { formatIpv4, parseIpv4, type Ipv4 } from '../../../src-shared/ipv4.ts';
 import type { Netns } from '../../kernel/netns.ts';
 import { spawnProcess, type Process } from '../../kernel/process.ts';
 import { SEC } from '../../kernel/sched.ts';
-import { tcpClient, tcpServer, udpSocket, type Conn } from '../endpoint.ts';
+import { SPAWN_DELAY, tcpClient, tcpServer, udpSocket, type Conn } from '../endpoint.ts';
 
 export const DOCKERD_CGROUP = '/system.slice/docker.service';
 
@@ -43,10 +43,25 @@ export function startProxy(ns: Netns, p: ProxySpec): Process | string {
   const bind = { reuseaddr: true, reuseport: false, port: p.hostPort, ...(addr !== undefined ? { addr } : {}) };
   if (p.proto === 'tcp') {
     const relays = new WeakMap<Conn, { data(d: string): void; eof(): void }>();
+    // Each accepted connection is proxied by a new goroutine (ProxyTCP → go proxy.clientLoop),
+    // which starts a little after accept returns; what arrives meanwhile waits for it.
+    const early = new WeakMap<Conn, (() => void)[]>();
+    const later = (c: Conn, fn: () => void): void => {
+      const q = early.get(c);
+      if (q) q.push(fn);
+      else fn();
+    };
     const srv = tcpServer(proc, bind, {
-      onAccept: (c) => relays.set(c, relay(proc, p, c)),
-      onData: (c, d) => relays.get(c)?.data(d),
-      onEof: (c) => relays.get(c)?.eof(),
+      onAccept: (c) => {
+        early.set(c, []);
+        ns.world.sched.after(SPAWN_DELAY, () => {
+          relays.set(c, relay(proc, p, c));
+          for (const fn of early.get(c) ?? []) fn();
+          early.delete(c);
+        });
+      },
+      onData: (c, d) => later(c, () => relays.get(c)?.data(d)),
+      onEof: (c) => later(c, () => relays.get(c)?.eof()),
     });
     if (typeof srv === 'string') {
       proc.exit(1);
