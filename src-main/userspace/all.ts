@@ -46,3 +46,5 @@ import { systemdRunTool } from './systemd-run.ts';
 import { cgstatTool } from './cgstat.ts';
 registerTool(systemdRunTool);
 registerTool(cgstatTool);
+import { trueTool } from './true.ts';
+registerTool(trueTool);

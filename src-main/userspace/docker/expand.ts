@@ -30,6 +30,9 @@ function stripComment(text: string): string {
 
 const EXEC_VALUE_FLAGS = new Set(['-u', '--user', '-e', '--env', '-w', '--workdir']);
 
+/** docker subcommands that only ask dockerd about its state. */
+const READ_ONLY = new Set(['inspect', 'ps', 'port', 'images', 'version', 'info']);
+
 export function expandDockerLab(labText: string): string {
   const world = new World({ seed: 1 });
   const out: string[] = [];
@@ -111,7 +114,12 @@ export function expandDockerLab(labText: string): string {
   for (const p of probes) {
     const argv = parseShell(p.text).argv;
     if (argv[0] !== 'docker') continue;
-    if (argv[1] !== 'exec') throw new Error(`line ${p.line}: only "docker exec" probes can be expanded (got "${p.text}")`);
+    if (READ_ONLY.has(argv[1] ?? '')) {
+      // A question to dockerd (inspect, ps, port…) sends no packet: the kernel-level lab does nothing.
+      out[p.at] = `probe ${p.target}: true  # ${p.text}`;
+      continue;
+    }
+    if (argv[1] !== 'exec') throw new Error(`line ${p.line}: only "docker exec" and read-only docker probes can be expanded (got "${p.text}")`);
     let j = 2;
     while (argv[j]?.startsWith('-')) j += EXEC_VALUE_FLAGS.has(argv[j]!) ? 2 : 1;
     const ns = world.netns(p.target);
