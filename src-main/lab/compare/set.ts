@@ -18,6 +18,8 @@
 // Each cell runs in a fresh copy of its lab: the lab's setup, then the cell's lines. A lab's own
 // probes and expects are not run.
 
+import { LabSyntaxError } from '../parse.ts';
+
 export interface SetPos {
   readonly line: number;
   readonly col: number;
@@ -63,16 +65,9 @@ export interface CompareSet {
   readonly experiments: readonly SetExperiment[];
 }
 
-export class SetSyntaxError extends Error {
-  constructor(
-    readonly file: string,
-    readonly line: number,
-    readonly col: number,
-    readonly reason: string,
-  ) {
-    super(`${file}:${line}:${col}: ${reason}`);
-    this.name = 'SetSyntaxError';
-  }
+/** A .set file error: the lab parser's positioned error, under its own name. */
+export class SetSyntaxError extends LabSyntaxError {
+  override name = 'SetSyntaxError';
 }
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,30}$/;
