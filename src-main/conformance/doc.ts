@@ -1,5 +1,6 @@
 // One comparable document per side: for each probe its path lines, then `## conntrack`, `## fdb`,
-// `## neigh` and `## result`. The kernel side comes from a KernelRun, the model side from a LabRun
+// `## neigh`, `## result` and `## setup failures` (setup commands that exited non-zero: a lab line
+// this kernel refuses, e.g. a device type it lacks, must not pass as a difference further down). The kernel side comes from a KernelRun, the model side from a LabRun
 // (its path text as the CLI formats it when that formatter exists, else formatted here from the
 // event log the same way). Both are rendered through the same canonical form and labeller, then
 // diffed block by block.
@@ -16,6 +17,8 @@ export interface PathDoc {
   readonly fdb: readonly string[];
   readonly neigh: readonly string[];
   readonly result: readonly string[];
+  /** Setup commands that failed, as "TARGET: COMMAND: exit N". */
+  readonly setupFailures?: readonly string[];
   /** Not compared: what could not be run, notes of the run. */
   readonly notes?: readonly string[];
 }
@@ -51,6 +54,7 @@ export function kernelDoc(run: KernelRun): PathDoc {
     fdb: sorted(fdb),
     neigh: sorted(neigh),
     result: run.probes.map((p) => `${p.index + 1}: ${p.outcome}`),
+    setupFailures: run.setup.filter((c) => c.exitCode !== 0).map((c) => `${c.target}: ${c.command}: exit ${c.exitCode}: ${c.stderr.trim().split('\n')[0] ?? ''}`),
     notes: [...run.unsupported.map((u) => `unsupported: ${u}`), ...run.notes],
   };
 }
@@ -140,6 +144,7 @@ export function modelDoc(run: LabRun, pathText?: string): PathDoc {
     fdb: sorted(fdb),
     neigh: sorted(neigh),
     result: run.probes.map((p, i) => `${i + 1}: ${p.outcome}`),
+    setupFailures: run.setup.filter((c) => c.exitCode !== 0).map((c) => `${c.target}: ${c.command}: exit ${c.exitCode}: ${c.stderr.trim().split('\n')[0] ?? ''}`),
     notes: split === undefined && pathText !== undefined ? ['model path text did not split into one block per probe: formatted from the event log'] : [],
   };
 }
@@ -156,7 +161,9 @@ export function renderDoc(doc: PathDoc, fixedMacs: ReadonlySet<string> = new Set
     out.push(`## ${name}`);
     for (const l of lines) out.push(l);
   };
-  const conntrack = doc.conntrack.map((l) => lab.line(l));
+  // Sorted again once labelled: the kernel lists entries in hash order, and entries that differ only
+  // in their ephemeral ports sort by the random numbers until those are labels.
+  const conntrack = doc.conntrack.map((l) => lab.line(l)).sort();
   // MACs get their labels from the neighbour table first (sorted by namespace, device and address,
   // which do not change between runs), then the FDB is sorted by its labelled lines: two MACs
   // learned on one port would otherwise sort by their random values.
@@ -166,6 +173,7 @@ export function renderDoc(doc: PathDoc, fixedMacs: ReadonlySet<string> = new Set
   section('fdb', fdb);
   section('neigh', neigh);
   section('result', doc.result.map((l) => lab.line(l)));
+  section('setup failures', doc.setupFailures ?? []);
   if (doc.notes?.length) {
     out.push('## notes');
     for (const n of doc.notes) out.push(n);
@@ -209,7 +217,6 @@ export function lineDiff(a: readonly string[], b: readonly string[]): string[] {
 
 const DIFF_LINES = 40;
 
-/** Compares the two rendered documents block by block; the diff names the first differing line. */
 /**
  * After a TCP connection's first FIN, which of the two programs closes first and when the other's
  * ACK goes out depends on how the scheduler ran them on one CPU; the real kernel's order varies from
@@ -227,6 +234,7 @@ export function sameUpToTeardown(k: readonly string[], m: readonly string[]): bo
   return rest(k) === rest(m);
 }
 
+/** Compares the two rendered documents block by block; the diff names the first differing line. */
 export function diffDocs(kernel: string, model: string): { agree: boolean; diff: string; notes?: string[] } {
   // Probe blocks pair by number: a docker lab's probe `docker exec C cmd` is `cmd` in C's
   // namespace once expanded for the kernel, so the headers differ while the probe is the same.

@@ -13,13 +13,16 @@
 // every namespace; the collector (nftrace-collector.py) runs in an observer namespace in which every
 // lab namespace has an nsid, so one socket receives every namespace's trace in the kernel's order.
 // Probes run pinned to CPU 0 with a timeout; after each one the run waits for the stream to settle.
+// The collector and this process move to CPU 1 (when there is one), so that decoding the trace
+// stream never delays a lab program by the 40 ms of a delayed ACK and changes which segment comes
+// first.
 // Afterwards: `conntrack -L`, `bridge -j fdb`, `ip -j neigh`, `ip -j link`, the rulesets (for hooks,
 // priorities and rule texts) per namespace. Everything is deleted on exit, failure or SIGINT/SIGTERM.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { classifyProbe as classifyModelProbe } from '../lab/outcome.ts';
 import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LabSource } from '../lab/parse.ts';
@@ -115,6 +118,20 @@ function run(argv: string[], timeoutMs = 20_000, input?: string): Promise<Proc> 
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Moves every thread of this process to CPU 1 and returns how to move them back, or undefined on a
+ * one-CPU machine (or where taskset refuses): the lab's programs keep CPU 0 to themselves.
+ */
+function leaveCpu0(): (() => void) | undefined {
+  if (availableParallelism() < 2) return undefined;
+  const now = spawnSync('taskset', ['-p', String(process.pid)], { encoding: 'utf8' });
+  const mask = /affinity mask: ([0-9a-f]+)/.exec(now.stdout ?? '')?.[1];
+  if (!mask) return undefined;
+  const moved = spawnSync('taskset', ['-a', '-cp', '1', String(process.pid)], { encoding: 'utf8' });
+  if (moved.status !== 0) return undefined;
+  return () => void spawnSync('taskset', ['-a', '-p', mask, String(process.pid)]);
+}
+
 const COLLECTOR = fileURLToPath(new URL('./nftrace-collector.py', import.meta.url));
 
 /** Deletes every namespace whose name starts with `<prefix>-`, killing what still runs in it. */
@@ -168,6 +185,8 @@ export async function runOnKernel(lab: LabSource, opts: KernelRunOptions = {}): 
   const notes: string[] = [];
   const background: ChildProcess[] = [];
   let collector: ChildProcess | undefined;
+  const restoreCpus = leaveCpu0();
+  // Children inherit the affinity: the lab's own commands get theirs from `taskset -c 0`.
 
   const onSignal = (sig: NodeJS.Signals): void => {
     for (const p of background) killGroup(p);
@@ -271,7 +290,7 @@ export async function runOnKernel(lab: LabSource, opts: KernelRunOptions = {}): 
       nsNames.set(i + 1, ns);
     }
     const records: CollectorRecord[] = [];
-    collector = spawn('ip', ['netns', 'exec', obs, 'python3', COLLECTOR], { stdio: ['ignore', 'pipe', 'pipe'] });
+    collector = spawn('ip', ['netns', 'exec', obs, ...(restoreCpus ? ['taskset', '-c', '1'] : []), 'python3', COLLECTOR], { stdio: ['ignore', 'pipe', 'pipe'] });
     let ready: () => void = () => {};
     const readyP = new Promise<void>((r) => (ready = r));
     let pending = '';
@@ -358,6 +377,7 @@ export async function runOnKernel(lab: LabSource, opts: KernelRunOptions = {}): 
     for (const p of background) killGroup(p);
     collector?.kill('SIGKILL');
     cleanupPrefix(prefix);
+    restoreCpus?.();
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
   }
