@@ -122,7 +122,10 @@ export function buildVisits(events: readonly TraceEvent[], chains: ChainLookup, 
         byTraceId.delete(evalKey);
         continue;
       }
-      const key = `${ev.ns}|${family}|${info.hook}`;
+      // Keyed by trace id too: a packet's pass through a hook can be interrupted by another packet's
+      // (the OUTPUT hook runs in process context, preemptible; a timer softirq — a delayed ACK —
+      // can send its own segment through the same hook between two chains of the first).
+      const key = `${ev.ns}|${family}|${info.hook}|${ev.id}`;
       const cur = open.get(key);
       const chainKey = `${ev.family} ${ev.table} ${ev.chain}`;
       // Equal priorities are legal (ours and iptables-nft's at 0, −100, 100): same pass while the

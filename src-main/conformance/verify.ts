@@ -2,12 +2,14 @@
 // `--format path` form and diff them per probe.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { parseLab, type LabSource } from '../lab/parse.ts';
 import { rewriteCommand } from './commands.ts';
 import { expandDockerLab } from '../userspace/docker.ts';
 import '../userspace/all.ts';
 import type { LabRun } from '../lab/types.ts';
+import { runLab } from '../lab/session.ts';
+import { formatPath } from '../cli/format-path.ts';
 import { diffDocs, kernelDoc, modelDoc, renderDoc } from './doc.ts';
 import { runOnKernel, type KernelRunOptions } from './kernel-run.ts';
 
@@ -52,53 +54,14 @@ export function realKernelAvailable(): { ok: boolean; reason?: string } {
   return { ok: true };
 }
 
-type RunLabFn = (lab: unknown, opts: { seed: number; file?: string }) => LabRun | Promise<LabRun>;
-type FormatPathFn = (run: LabRun) => string;
-
-// The model side lands concurrently (src-main/lab/session.ts, src-main/cli/format-path.ts): load it
-// when present, so this module works before and after. The specifiers are variables so the type
-// checker does not require the files to exist yet.
-async function loadModel(): Promise<{ runLab?: RunLabFn; formatPath?: FormatPathFn; error?: string }> {
-  const sessionUrl = new URL('../lab/session.ts', import.meta.url);
-  const formatUrl = new URL('../cli/format-path.ts', import.meta.url);
-  const out: { runLab?: RunLabFn; formatPath?: FormatPathFn; error?: string } = {};
-  if (existsSync(sessionUrl)) {
-    try {
-      const spec: string = sessionUrl.href;
-      const mod = (await import(spec)) as { runLab?: RunLabFn };
-      out.runLab = mod.runLab;
-    } catch (e) {
-      out.error = `src-main/lab/session.ts did not load: ${e instanceof Error ? e.message : String(e)}`;
-    }
-  } else out.error = 'the model runner (src-main/lab/session.ts) is not there yet';
-  if (existsSync(formatUrl)) {
-    try {
-      const spec: string = formatUrl.href;
-      out.formatPath = ((await import(spec)) as { formatPath?: FormatPathFn }).formatPath;
-    } catch {
-      // formatted from the event log instead (doc.ts modelPathLines)
-    }
-  }
-  return out;
-}
-
-async function runModel(text: string, file: string, seed: number): Promise<{ run?: LabRun; pathText?: string; error?: string }> {
-  const m = await loadModel();
-  if (!m.runLab) return { error: m.error ?? 'src-main/lab/session.ts exports no runLab' };
+function runModel(text: string, file: string, seed: number): { run?: LabRun; pathText?: string; error?: string } {
   let run: LabRun;
   try {
-    // runLab(source text, { seed, file }) as src-main/lab/session.ts defines it.
-    run = await m.runLab(text, { seed, file });
+    run = runLab(text, { seed, file });
   } catch (e) {
     return { error: `the model failed to run the lab: ${e instanceof Error ? e.message : String(e)}` };
   }
-  let pathText: string | undefined;
-  try {
-    pathText = m.formatPath?.(run);
-  } catch {
-    pathText = undefined;
-  }
-  return { run, pathText };
+  return { run, pathText: formatPath(run) };
 }
 
 /** Every number written in the lab text: ports it names stay as they are in the comparison. */
@@ -142,7 +105,7 @@ export async function verifyLab(file: string, opts: VerifyOptions = {}): Promise
   const numbers = labNumbers(text + '\n' + kernelText);
   const kernelRun = await runOnKernel(lab, opts);
   const kernel = renderDoc(kernelDoc(kernelRun), macs, numbers);
-  const model = await runModel(text, file, opts.seed ?? 1);
+  const model = runModel(text, file, opts.seed ?? 1);
   if (!model.run) {
     return { kernel, diff: `model side not compared: ${model.error}\n`, agree: false, modelError: model.error };
   }

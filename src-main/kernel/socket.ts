@@ -52,6 +52,11 @@ export interface TcpCb {
   retries: number;
   /** The listener a request/child socket came from. */
   parent: Socket | null;
+  /**
+   * icsk_ack.ato, the delayed-ACK timeout in µs: 0 on a new socket (and on a child, cloned from its
+   * listener) until the first data segment arrives, then TCP_ATO_MIN (tcp_event_data_recv).
+   */
+  ato: number;
 }
 
 export class Socket {

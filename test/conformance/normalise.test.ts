@@ -86,6 +86,17 @@ describe('collector records', () => {
     expect(ev.map((e) => e.kind)).toEqual(['packet', 'rule', 'policy', 'packet', 'policy']);
     expect(pathLines(ev, chains)).toEqual(['a ip output iif=- oif=eth0 icmp 192.0.2.1>192.0.2.2 echo-request  ct=new']);
   });
+  it('keeps a packet in one line when another packet passes the same hook between two of its chains', () => {
+    // A delayed-ACK timer softirq preempting a process in the middle of its OUTPUT hook: the second
+    // packet's records (another trace id) come between the first packet's two chain evaluations.
+    const ev = decodeCollector(out, { nsNames: new Map([[1, 'a']]), ifNames: new Map([['a', new Map([[2, 'eth0']])]]) });
+    const other = ev.map((e) => ({ ...e, id: 'ffff' }));
+    const interleaved = [...ev.slice(0, 3), ...other, ...ev.slice(3)];
+    expect(pathLines(interleaved, chains)).toEqual([
+      'a ip output iif=- oif=eth0 icmp 192.0.2.1>192.0.2.2 echo-request  ct=new',
+      'a ip output iif=- oif=eth0 icmp 192.0.2.1>192.0.2.2 echo-request  ct=new',
+    ]);
+  });
   it('decodes ARP from the network header and TCP flags from the transport header', () => {
     const arp = decodeHeaders(
       'ffffffffffff02420a000001' + '0806',

@@ -29,20 +29,30 @@ function setState(s: Socket, to: TcpState): void {
 }
 
 function newCb(s: Socket, iss: number): void {
-  s.tcp = { snd_nxt: iss, snd_una: iss, rcv_nxt: 0, iss, irs: 0, sendq: '', finPending: false, finSent: false, retries: 0, parent: null };
+  s.tcp = { snd_nxt: iss, snd_una: iss, rcv_nxt: 0, iss, irs: 0, sendq: '', finPending: false, finSent: false, retries: 0, parent: null, ato: 0 };
 }
 
 /** Pending delayed ACKs (icsk_delack_timer): any segment we send carries the ACK and cancels it. */
 const delack = new WeakMap<Socket, TimerHandle>();
 
-/** TCP_DELACK_MIN (HZ/25 = 40 ms): when the delayed ACK goes out if nothing else carried it. */
-const TCP_DELACK_MIN = 40_000;
+/** TCP_ATO_MIN (HZ/25 = 40 ms): the delayed-ACK timeout once a connection has carried data. */
+const TCP_ATO_MIN = 40_000;
 
+/**
+ * tcp_send_delayed_ack: the timer is set to `jiffies + ato` and the timer wheel runs it on a tick.
+ * With ato still 0 (no data received yet: a FIN right after the handshake) that is the next tick,
+ * anywhere from 0 to 4 ms away (HZ=250), so a program that closes its side within that time sends
+ * FIN,ACK and one that is slower lets a bare ACK go first; after data it is ~40 ms. Ticks fall on
+ * multiples of JIFFY of the model clock.
+ */
 function scheduleDelayedAck(s: Socket): void {
   if (delack.has(s)) return;
+  const now = s.ns.world.now();
+  const jiffies = Math.floor(now / JIFFY);
+  const at = (jiffies + Math.max(1, Math.round(s.tcp!.ato / JIFFY))) * JIFFY;
   delack.set(
     s,
-    s.ns.world.sched.after(TCP_DELACK_MIN, () => {
+    s.ns.world.sched.after(at - now, () => {
       delack.delete(s);
       if (!s.closed && s.tcp) transmit(s, ['ack']);
     }),
@@ -333,6 +343,9 @@ function segmentRcv(s: Socket, skb: Skb, th: Extract<Skb['l4'], { proto: 'tcp' }
   let needAck = false;
   if (skb.data.length > 0 && th.seq === cb.rcv_nxt) {
     cb.rcv_nxt = (cb.rcv_nxt + skb.data.length) >>> 0;
+    // tcp_event_data_recv: the first data segment initialises the delayed-ACK engine (and quickack
+    // mode, so this ACK goes out at once).
+    if (cb.ato === 0) cb.ato = TCP_ATO_MIN;
     needAck = true;
     const data = skb.data;
     const from = { addr: skb.ip!.src, port: th.sport };
