@@ -174,6 +174,14 @@ describe('QEMU user-mode networking (slirp)', () => {
     expect(of(run.events.slice(run.probes[1]!.firstSeq, run.probes[1]!.endSeq), 'nf.enter', 'host')).toEqual([]);
   });
 
+  it('another 10.0.2.x: no ARP answer on-link; routed to slirp, it is the host loopback too (sotranslate_out)', () => {
+    const run = runLab(`${SLIRP}probe vm: ping -c1 -W5 10.0.2.16\nprobe vm: ip route add 10.0.2.16/32 via 10.0.2.2\nprobe vm: nc -zv -w1 10.0.2.16 22\n`);
+    expect(run.probes[0]!.stdout).toContain('From 10.0.2.15 icmp_seq=1 Destination Host Unreachable');
+    expect(run.probes[2]!.outcome).toBe('reached');
+    const syn = of(run.events.slice(run.probes[2]!.firstSeq, run.probes[2]!.endSeq), 'sock.send', 'host').find((e) => e.comm === 'qemu-system-x86')!;
+    expect(formatPacket(syn.pkt)).toMatch(/^tcp 127\.0\.0\.1:\d+>127\.0\.0\.1:22 \[syn\]/);
+  });
+
   it('hostfwd: QEMU listens on the host, the guest sees the real client', () => {
     const run = runLab(`${SLIRP}probe inet: nc -zv -w1 192.168.1.10 2222\nprobe inet: nc -zv -w1 192.168.1.10 2223\n`);
     expect(run.probes[0]!.outcome).toBe('reached');

@@ -10,8 +10,10 @@
 //   bootp.c          DHCP: first lease 10.0.2.15, router 10.0.2.2, DNS 10.0.2.3, 24 h, replies broadcast
 //   tcp_input        a guest SYN makes slirp connect() a host socket (tcp_fconnect); the SYN-ACK goes
 //                    to the guest only once that connect succeeds (SYN_RCVD meanwhile); RST if refused
-//   sotranslate_out  10.0.2.2 (and other aliases) → host 127.0.0.1; 10.0.2.3 → the host's resolver
-//                    (loopback when it has none); other 10.0.2.x → RST
+//   sotranslate_out  any 10.0.2.x but the DNS alias (10.0.2.2, or another 10.0.2.x the guest routes
+//                    to slirp) → host 127.0.0.1; 10.0.2.3 → the host's resolver (loopback when it
+//                    has none). On-link, a guest reaches no other 10.0.2.x: arp_input answers only
+//                    for .2 and .3, so the guest's ARP for any other address goes unanswered
 //   udp_input        each guest UDP flow gets a host UDP socket, expiring after 240 s (10 s for DNS)
 //   icmp_input       echo to 10.0.2.2 is answered by slirp itself (icmp_reflect)
 //   tcp_connect      hostfwd: QEMU listens on the host port; an accepted connection becomes a new
@@ -223,11 +225,13 @@ export class Slirp {
     this.toGuest(this.ipFrame(ip.dst, ip.src, { proto: 'icmp', type: 0, code: 0, id: l4.id, seq: l4.seq }, skb.data, 'icmp'));
   }
 
-  /** sotranslate_out: where the host socket really connects for a guest destination. */
-  private translateOut(dst: Ipv4): Ipv4 | null {
-    if (!this.isAlias(dst)) return dst;
-    if (dst === this.cfg.host || dst === this.cfg.dns) return LOOPBACK;
-    return null;
+  /**
+   * sotranslate_out: where the host socket really connects for a guest destination. Any address
+   * of the virtual network is an alias of the host's loopback (the DNS alias too, as the model's
+   * hosts have no resolver of their own).
+   */
+  private translateOut(dst: Ipv4): Ipv4 {
+    return this.isAlias(dst) ? LOOPBACK : dst;
   }
 
   /** sotranslate_in: a reply from a host address the guest must see as an alias. */
@@ -247,8 +251,7 @@ export class Slirp {
     const now = this.world.now();
     let f = this.flows.find((x) => x.proto === 'udp' && x.guest.addr === ip.src && x.guest.port === l4.sport && x.peer.addr === ip.dst && x.peer.port === l4.dport);
     if (!f) {
-      const to = this.translateOut(ip.dst);
-      if (to === null || ip.dst === BROADCAST) return;
+      if (ip.dst === BROADCAST) return;
       const flow: Flow = this.newFlow('udp', { addr: ip.src, port: l4.sport }, { addr: ip.dst, port: l4.dport }, false);
       const u = udpSocket(this.proc, {}, {
         onData: (data, from) => {
@@ -264,7 +267,7 @@ export class Slirp {
     }
     f.expires = now + (f.peer.port === 53 ? SO_EXPIREFAST : SO_EXPIRE);
     const send = udpSenders.get(f)!;
-    send(this.translateOut(f.peer.addr)!, f.peer.port, skb.data);
+    send(this.translateOut(f.peer.addr), f.peer.port, skb.data);
     const mine = f;
     this.world.sched.after(mine.expires - now, () => this.udpExpire(mine));
   }
@@ -380,10 +383,6 @@ export class Slirp {
   /** tcp_input, LISTEN state: connect a host socket first, answer the guest when it is connected. */
   private guestConnect(ip: NonNullable<Skb['ip']>, th: Extract<NonNullable<Skb['l4']>, { proto: 'tcp' }>): void {
     const to = this.translateOut(ip.dst);
-    if (to === null) {
-      this.reset(ip, th, 0);
-      return;
-    }
     const f = this.newFlow('tcp', { addr: ip.src, port: th.sport }, { addr: ip.dst, port: th.dport }, false);
     f.rcvNxt = (th.seq + 1) >>> 0;
     f.sndNxt = this.world.rand.u32();
