@@ -98,6 +98,20 @@ function linkShow(ctx: ToolContext, json: boolean): ToolResult {
   return ok(ports.map((d) => `${d.ifindex}: ${d.name}: <${linkFlags(d).join(',')}> mtu ${d.mtu} master ${d.master!.name} state ${state(d)} priority 32 cost ${portCost(d)} \n`).join(''));
 }
 
+/**
+ * ll_name_to_index (iproute2 lib/ll_map.c): the name, else "ifN" read as ifindex N (ll_idx_a2n) —
+ * the form `ip link` prints for a veth's peer (eth0@if5), so a port can be named by its index.
+ * undefined: no such name; null: an index the kernel will not know.
+ */
+function llNameToIndex(ns: NetDevice['ns'], name: string): NetDevice | null | undefined {
+  const d = ns.dev(name);
+  if (d) return d;
+  const m = /^if(\d+)$/.exec(name);
+  if (!m) return undefined;
+  return ns.devByIndex(Number(m[1])) ?? null;
+}
+
+/** brlink_modify (bridge/link.c): every failure returns -1, so `bridge` exits 255. */
 function linkSet(ctx: ToolContext, argv: readonly string[]): ToolResult {
   let dev: NetDevice | undefined;
   const o: BrportOpts = {};
@@ -106,8 +120,11 @@ function linkSet(ctx: ToolContext, argv: readonly string[]): ToolResult {
     const v = argv[++i];
     if (v === undefined) return fail('Command line is not complete. Try option "help"\n', 255);
     if (a === 'dev') {
-      dev = ctx.ns.dev(v);
-      if (!dev) return fail(`Cannot find device "${v}"\n`, 1);
+      const d = llNameToIndex(ctx.ns, v);
+      if (d === undefined) return fail(`Cannot find bridge device "${v}"\n`, 255);
+      // rtnl_bridge_setlink: __dev_get_by_index fails → NL_SET_ERR_MSG "unknown ifindex", -ENODEV.
+      if (d === null) return fail('Error: unknown ifindex.\n', 255);
+      dev = d;
       continue;
     }
     if (v !== 'on' && v !== 'off') return fail(`Error: argument of "${a}" must be "on" or "off", not "${v}"\n`, 255);
@@ -122,7 +139,7 @@ function linkSet(ctx: ToolContext, argv: readonly string[]): ToolResult {
   }
   if (!dev) return fail('Device is a required argument.\n', 255);
   const e = brportSet(dev, o);
-  return e ? fail(`RTNETLINK answers: ${STRERROR[e.errno]}\n`, 2) : ok();
+  return e ? fail(`RTNETLINK answers: ${STRERROR[e.errno]}\n`, 255) : ok();
 }
 
 const prefix = (cmd: string | undefined, full: string) => cmd !== undefined && cmd.length > 0 && full.startsWith(cmd);

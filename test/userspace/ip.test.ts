@@ -186,6 +186,12 @@ describe('bridge', () => {
     expect(sh(m, 'bridge link').stdout).toBe('4: v0: <NO-CARRIER,BROADCAST,MULTICAST,UP,M-DOWN> mtu 1500 master br0 state disabled priority 32 cost 2 \n');
     expect(sh(m, 'bridge link set dev v0 hairpin on').exitCode).toBe(0);
     expect(v0.brport!.hairpin).toBe(true);
+    // ll_name_to_index: "ifN" names ifindex N (the @ifN a veth's peer shows), as iproute2 reads it.
+    expect(sh(m, 'bridge link set dev if4 hairpin off').exitCode).toBe(0);
+    expect(v0.brport!.hairpin).toBe(false);
+    expect(sh(m, 'bridge link set dev if99 hairpin off')).toMatchObject({ stderr: 'Error: unknown ifindex.\n', exitCode: 255 });
+    expect(sh(m, 'bridge link set dev nosuch hairpin off')).toMatchObject({ stderr: 'Cannot find bridge device "nosuch"\n', exitCode: 255 });
+    expect(sh(m, 'bridge link set dev v1 hairpin off')).toMatchObject({ stderr: 'RTNETLINK answers: Operation not supported\n', exitCode: 255 });
   });
 
   it('bridge MAC follows the lowest port and becomes zero when the last port leaves', () => {
