@@ -35,6 +35,8 @@ export interface Verdict {
   readonly relays: readonly string[];
   /** Source address (and port) the final receiver saw. */
   readonly seenAs?: string;
+  /** The namespace of that receiver: with relays, the last one; with two guests, which guest. */
+  readonly seenBy?: string;
   /** The program's own one-line summary. */
   readonly summary: string;
   /** All of the above in English words, for the CLI; the UI builds its own from the fields. */
@@ -90,8 +92,9 @@ function deathSite(evs: readonly KernelEvent[], r: ProbeResult): DeathSite | und
     }
     if (e.kind === 'nf.policy' && e.verdict === 'drop') return { ns: e.ns, kind: 'policy', where: `${e.table}/${e.chain}`, detail: 'policy DROP' };
     if (e.kind === 'drop' && !NOISE.has(e.reason)) {
-      // A refused TCP connection is answered by a RST after NO_SOCKET; that is the refusal itself.
-      if (e.reason === 'NO_SOCKET' && r.outcome === 'refused') continue;
+      // A refused TCP connection is a RST sent after NO_SOCKET (tcp_v4_rcv → tcp_v4_send_reset):
+      // name whose stack had no socket — another machine, a relay's host, or the client's own.
+      if (e.reason === 'NO_SOCKET' && r.outcome === 'refused' && !e.where.startsWith('tcp')) continue;
       return { ns: e.ns, kind: 'drop', where: e.where, detail: DROP_WORDS[e.reason] ?? e.reason };
     }
     if (e.kind === 'icmp.send' && !icmp && !/echo|reply/i.test(e.reason)) icmp = { ns: e.ns, kind: 'icmp', where: 'icmp', detail: e.reason };
@@ -128,11 +131,14 @@ export function explainProbe(r: ProbeResult, events: readonly KernelEvent[]): Ve
   }
 
   let seenAs: string | undefined;
+  let seenBy: string | undefined;
   for (const e of evs) {
     if (e.kind === 'sock.lookup' && (e.how.startsWith('listener') || e.how === 'reuseport' || (e.proto === 'udp' && e.how.startsWith('bound'))) && opens(e.pkt)) {
       seenAs = addr(e.pkt).src;
+      seenBy = e.ns;
     } else if (e.kind === 'route' && e.dir === 'input' && e.choice.type === 'local' && e.pkt.l4?.proto === 'icmp' && e.pkt.l4.type === 8) {
       seenAs = addr(e.pkt).src;
+      seenBy = e.ns;
     }
   }
 
@@ -141,7 +147,7 @@ export function explainProbe(r: ProbeResult, events: readonly KernelEvent[]): Ve
   if (reached) {
     if (relays.length) parts.push(`via ${relays.join(', ')}`);
     for (const n of nat) parts.push(`${n.manip === 'src' ? 'SNAT' : 'DNAT'} ${n.from}→${n.to}`);
-    if (seenAs) parts.push(`sees ${seenAs}`);
+    if (seenAs) parts.push(`${seenBy} sees ${seenAs}`);
     if (parts.length === 0) parts.push('reached');
   } else {
     const word = r.outcome === 'timeout' ? 'dropped' : r.outcome;
@@ -161,7 +167,7 @@ export function explainProbe(r: ProbeResult, events: readonly KernelEvent[]): Ve
     ...(died ? { died } : {}),
     nat,
     relays,
-    ...(seenAs ? { seenAs } : {}),
+    ...(seenAs ? { seenAs, seenBy: seenBy! } : {}),
     summary: r.summary,
     reason: parts.join('; '),
   };
