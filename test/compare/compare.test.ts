@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { parseSet, SetSyntaxError } from '../../src-main/lab/compare/set.ts';
 import { runSet, disagreements, type CompareTable } from '../../src-main/lab/compare/table.ts';
 import { reachMatrix, publishedPorts } from '../../src-main/lab/compare/reach.ts';
+import { runSteps } from '../../src-main/lab/compare/run.ts';
 import { loadSet } from '../../src-main/cli/compare.ts';
 import { buildCheckedLab, iptablesCommands, listeners } from '../../src-main/importer/build.ts';
 import { runLab } from '../../src-main/lab/session.ts';
@@ -72,6 +73,25 @@ describe('set C: userland-proxy on vs off', () => {
     expect(cell(t, 'c2', 'off').verdict!.seenAs).toMatch(/^172\.17\.0\.3:/);
     expect(cell(t, 'printer', 'off').verdict!.seenAs).toBe('192.168.1.30:30000');
     expect(cell(t, 'hairpin-off', 'off').verdict).toMatchObject({ reached: false, died: { ns: 'host', kind: 'drop' } });
+  });
+});
+
+describe('set C: the hairpin-off row names c1\'s port by index, not by dockerd\'s random veth name', () => {
+  const { set, labs } = loadSet(setFile('userland-proxy.set'));
+  const hairpin = { ...set, experiments: set.experiments.filter((x) => x.id === 'hairpin-off') };
+  it('ifindex 5 on the host is c1\'s port: the peer of c1\'s eth0@if5', () => {
+    const off = labs['off']!.text;
+    expect(runSteps(off, [{ target: 'c1', text: 'ip -o link show eth0' }]).probe.stdout).toMatch(/^\d+: eth0@if5: /);
+    expect(runSteps(off, [{ target: 'host', text: 'ip -o link show master docker0' }]).probe.stdout).toMatch(/^5: veth[0-9a-f]{7}@if\d+: .*link-netns c1$/m);
+  });
+  it('gives the same verdict with other seeds, and every step runs', () => {
+    for (const seed of [1, 7, 1234]) {
+      const t = runSet(hairpin, labs, { seed });
+      const c = cell(t, 'hairpin-off', 'off');
+      expect(c.warnings).toEqual([]);
+      expect(c.verdict).toMatchObject({ reached: false, died: { ns: 'host', kind: 'drop', where: 'docker0 br_forward' } });
+      expect(cell(t, 'hairpin-off', 'on').verdict).toMatchObject({ reached: true, relays: ['docker-proxy'] });
+    }
   });
 });
 
