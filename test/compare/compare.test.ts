@@ -95,6 +95,29 @@ describe('set C: the hairpin-off row names c1\'s port by index, not by dockerd\'
   });
 });
 
+describe('set A: VM NAT (slirp) vs host-only vs bridged', () => {
+  const { set, labs } = loadSet(setFile('vm-modes.set'));
+  const t = runSet(set, labs);
+  it('agrees with every cell of the curriculum', () => {
+    expect(disagreements(t).map((c) => `${c.experiment}×${c.lab}`)).toEqual([]);
+  });
+  it('VM↔VM: two slirp guests are both 10.0.2.15, so vm meets itself; host-only and bridged reach vm2 without the host\'s hooks', () => {
+    expect(cell(t, 'vm2-address', 'nat').text).toBe('eth0 UP 10.0.2.15/24');
+    expect(cell(t, 'vm-vm', 'nat').verdict).toMatchObject({ outcome: 'refused', died: { ns: 'vm', kind: 'drop', where: 'tcp 10.0.2.15:80' } });
+    expect(cell(t, 'vm-vm', 'nat').hooks).toEqual({ ns: 'host', list: [] });
+    expect(cell(t, 'vm-vm', 'hostonly').verdict).toMatchObject({ reached: true, seenBy: 'vm2', seenAs: expect.stringMatching(/^192\.168\.56\.101:/) });
+    expect(cell(t, 'vm-vm', 'hostonly').hooks!.list).toEqual([]);
+    expect(cell(t, 'vm-vm', 'bridged').verdict).toMatchObject({ reached: true, seenBy: 'vm2', seenAs: expect.stringMatching(/^192\.168\.1\.50:/) });
+  });
+  it('slirp: 10.0.2.2 is the host\'s 127.0.0.1 and the internet sees QEMU\'s own socket, never FORWARD', () => {
+    expect(cell(t, 'vm-host', 'nat').verdict).toMatchObject({ reached: true, relays: ['qemu-system-x86'], seenBy: 'host', seenAs: expect.stringMatching(/^127\.0\.0\.1:/) });
+    expect(cell(t, 'internet', 'nat').hooks!.list).not.toContain('FORWARD');
+    expect(cell(t, 'internet', 'hostonly').verdict!.died).toMatchObject({ ns: 'host', kind: 'drop', detail: 'ip_forward=0, not routed' });
+    expect(cell(t, 'docker-internet', 'hostonly').verdict!.died).toMatchObject({ ns: 'host', kind: 'policy', where: 'filter/FORWARD' });
+    expect(cell(t, 'hostfwd', 'nat').verdict).toMatchObject({ seenBy: 'vm', seenAs: expect.stringMatching(/^192\.168\.1\.40:/) });
+  });
+});
+
 describe('set B: Docker network modes', () => {
   const { set, labs } = loadSet(setFile('docker-modes.set'));
   const t = runSet(set, labs);
