@@ -151,12 +151,19 @@ export interface UdpHandlers {
   onError?(errno: string): void;
 }
 
+export interface UdpEndpoint {
+  readonly sock: Socket;
+  sendto(addr: Ipv4, port: number, data: string): string | null;
+  /** connect(2) after the fact: socat's UDP-LISTEN fixes its peer this way (ip4_datagram_connect). */
+  connect(addr: Ipv4, port: number): string | null;
+}
+
 export function udpSocket(
   proc: Process,
   bind: BindOpts,
   h: UdpHandlers,
   connectTo?: { addr: Ipv4; port: number },
-): { sock: Socket; sendto(addr: Ipv4, port: number, data: string): string | null } | string {
+): UdpEndpoint | string {
   const s = sockCreate(proc, 'udp');
   const e = applyOpts(proc, s, bind) ?? (connectTo ? udpConnect(s, connectTo.addr, connectTo.port) : null);
   if (e) {
@@ -164,5 +171,5 @@ export function udpSocket(
     return e;
   }
   s.handlers = { onData: (_s, d, from) => h.onData(d, from), onError: (_s, errno) => h.onError?.(errno) };
-  return { sock: s, sendto: (a, p, d) => udpSendto(s, a, p, d) };
+  return { sock: s, sendto: (a, p, d) => udpSendto(s, a, p, d), connect: (a, p) => udpConnect(s, a, p) };
 }

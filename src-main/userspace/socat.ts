@@ -1,7 +1,8 @@
 // socat with the address types labs use: TCP-LISTEN, TCP, UDP-LISTEN, UDP-RECVFROM, UDP (and the
-// 4-suffixed forms), `-`/STDIO, with options reuseaddr, reuseport, fork, bind=, sourceport=,
-// so-bindtodevice=. Two network addresses make a relay (what docker-proxy does). As socat does,
-// after end-of-file on one side it waits `-t` seconds (0.5) for the other, then closes.
+// 4-suffixed forms), `-`/STDIO, PIPE (an echo), with options reuseaddr, reuseport, fork, bind=,
+// sourceport=, so-bindtodevice=. Two network addresses make a relay (what docker-proxy does, for TCP
+// and UDP). As socat does, after end-of-file on one side it waits `-t` seconds (0.5) for the other,
+// then closes; `-T` ends a session idle that long.
 
 import { formatIpv4, parseIpv4, type Ipv4 } from '../../src-shared/ipv4.ts';
 import { spawnProcess, type Process } from '../kernel/process.ts';
@@ -9,10 +10,12 @@ import { SEC } from '../kernel/sched.ts';
 import type { World } from '../kernel/world.ts';
 import { fail, type Tool, type ToolContext, type ToolOutcome } from './tool.ts';
 import { resolveHost } from './resolve.ts';
-import { SPAWN_DELAY, strerror, tcpClient, tcpServer, udpSocket, type BindOpts, type Conn } from './endpoint.ts';
+import { SPAWN_DELAY, strerror, tcpClient, tcpServer, udpSocket, type BindOpts, type Conn, type UdpEndpoint } from './endpoint.ts';
 
 type Addr =
   | { kind: 'stdio' }
+  /** PIPE without a file name: what is written comes back (socat's usual echo server). */
+  | { kind: 'pipe' }
   | { kind: 'tcp-listen' | 'udp-listen' | 'udp-recvfrom'; port: number; opts: Opts }
   | { kind: 'tcp' | 'udp'; host: string; port: number; opts: Opts };
 
@@ -44,6 +47,7 @@ function parsePort(t: string | undefined): number | null {
 
 function parseAddr(text: string): Addr | string {
   if (text === '-' || /^stdio$/i.test(text)) return { kind: 'stdio' };
+  if (/^pipe$/i.test(text)) return { kind: 'pipe' };
   const [head, ...optParts] = text.split(',');
   const opts: Opts = { reuseaddr: false, reuseport: false, fork: false };
   for (const p of optParts) {
@@ -114,13 +118,17 @@ function bindOpts(ctx: ToolContext, o: Opts, listenPort?: number): BindOpts | st
 function run(full: readonly string[], ctx: ToolContext): ToolOutcome {
   const argv = full.slice(1);
   let tSec = 0.5;
+  let idleSec: number | null = null;
   const pos: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    if (a === '-t' || a === '-T') {
-      const v = Number(argv[++i]);
-      if (!(v >= 0)) return fail(`socat: option ${a} needs a number\n`, 1);
-      if (a === '-t') tSec = v;
+    const tm = /^-([tT])(.*)$/.exec(a);
+    if (tm) {
+      // -t 0.5 or -t0.5: the value may follow the letter directly.
+      const v = Number(tm[2] || argv[++i]);
+      if (!(v >= 0)) return fail(`socat: option -${tm[1]} needs a number\n`, 1);
+      if (tm[1] === 't') tSec = v;
+      else idleSec = v;
     } else if (/^-[duvU]+$/.test(a)) {
       /* debug/verbosity/unidirectional flags: accepted, no effect on the model */
     } else if (a.startsWith('-') && a !== '-') {
@@ -139,9 +147,10 @@ function run(full: readonly string[], ctx: ToolContext): ToolOutcome {
     }
   }
   const [x, y] = [a1 as Addr, a2 as Addr];
-  const net = x.kind === 'stdio' ? y : x;
-  const other = x.kind === 'stdio' ? x : y;
-  if (net.kind === 'stdio') {
+  const local = (a: Addr): boolean => a.kind === 'stdio' || a.kind === 'pipe';
+  const net = local(x) ? y : x;
+  const other = local(x) ? x : y;
+  if (net.kind === 'stdio' || net.kind === 'pipe') {
     proc.exit(1);
     return fail(E('two stdio addresses are not useful here'), 1);
   }
@@ -172,6 +181,15 @@ function run(full: readonly string[], ctx: ToolContext): ToolOutcome {
         eof: () => {
           timer.cancel();
           done();
+        },
+      };
+    }
+    if (other.kind === 'pipe') {
+      return {
+        data: (d) => c.write(d),
+        eof: () => {
+          c.shutdown();
+          onDone();
         },
       };
     }
@@ -262,6 +280,10 @@ function run(full: readonly string[], ctx: ToolContext): ToolOutcome {
     if (typeof srv === 'string') return bindErr(srv);
     return { proc, maxWait };
   }
+  if (other.kind !== 'stdio') {
+    const e = udpServe(ctx, proc, { kind: net.kind, port: net.port, opts: net.opts }, other, b, { tSec, idleSec }, E);
+    return e ? bindErr(e) : { proc, maxWait };
+  }
   // UDP-LISTEN / UDP-RECVFROM: the first datagram fixes the peer; replies go back to it.
   let sendBack: ((d: string) => void) | null = null;
   const u = udpSocket(proc, b, {
@@ -277,6 +299,140 @@ function run(full: readonly string[], ctx: ToolContext): ToolOutcome {
   });
   if (typeof u === 'string') return bindErr(u);
   return { proc, maxWait };
+}
+
+/**
+ * A datagram server whose other side is a network address or PIPE (socat xio-udp.c
+ * xioopen_ipdgram_listen, xio-socket.c _xioopen_dgram_recvfrom). Returns an errno if the port
+ * cannot be bound.
+ *
+ * UDP-LISTEN: the first datagram's sender becomes the peer and the socket is connect()ed to it, so
+ * the kernel hands that sender's later datagrams to this socket (a connected socket wins
+ * __udp4_lib_lookup) and answers leave from the listening port. With fork a child keeps that
+ * socket and the parent binds a new one to the same port (hence reuseaddr): one child, one upstream
+ * socket per client — what docker-proxy's UDP proxy does (udp_proxy_linux.go connTrackTable).
+ *
+ * UDP-RECVFROM: every datagram is a session of its own (with fork, a child per datagram). The child
+ * reads it from the shared socket and answers with sendto() on that same socket; the datagram side
+ * then reports end-of-file, so the child waits -t seconds for answers and exits.
+ */
+function udpServe(
+  ctx: ToolContext,
+  proc: Process,
+  net: { kind: 'udp-listen' | 'udp-recvfrom'; port: number; opts: Opts },
+  other: Exclude<Addr, { kind: 'stdio' }>,
+  b: BindOpts,
+  t: { tSec: number; idleSec: number | null },
+  E: (m: string) => string,
+): string | null {
+  const world = ctx.world;
+  const fork = net.opts.fork;
+  let served = false;
+  const child = (): Process => (fork ? spawnProcess(proc.ns, 'socat', { cgroup: proc.cgroup, caps: proc.caps }) : proc);
+  const open = (): string | null => {
+    let sess: { data(d: string): void } | null = null;
+    const u: UdpEndpoint | string = udpSocket(proc, b, {
+      onData: (d, from) => {
+        if (sess) return sess.data(d);
+        if (net.kind === 'udp-recvfrom') {
+          if (!fork && served) return;
+          served = true;
+          const owner = child();
+          const s = later(world, fork, () => udpSession(ctx, owner, other, (r) => void (u as UdpEndpoint).sendto(from.addr, from.port, r), t.idleSec, E));
+          s.data(d);
+          // The datagram side is at end-of-file once its one datagram is read: -t, then exit.
+          world.sched.after(t.tSec * SEC + (fork ? FORK_DELAY : 0), () => owner.exit(0));
+          return;
+        }
+        if (!fork && served) return;
+        served = true;
+        const ep = u as UdpEndpoint;
+        ep.connect(from.addr, from.port);
+        const owner = child();
+        ep.sock.owner = owner;
+        sess = later(world, fork, () => udpSession(ctx, owner, other, (r) => void ep.sendto(from.addr, from.port, r), t.idleSec, E));
+        sess.data(d);
+        // The parent goes on listening on a new socket bound to the same port.
+        if (fork) {
+          const e = open();
+          if (e) {
+            proc.err(E(`bind(5, {AF=2 ${formatIpv4(b.addr ?? (0 as Ipv4))}:${net.port}}, 16): ${strerror(e)}`).trimEnd());
+            proc.exit(1);
+          }
+        }
+      },
+    });
+    return typeof u === 'string' ? u : null;
+  };
+  return open();
+}
+
+/** A forked child starts FORK_DELAY after fork(); what it is handed meanwhile waits for it. */
+function later(world: World, fork: boolean, start: () => { data(d: string): void }): { data(d: string): void } {
+  if (!fork) return start();
+  let s: { data(d: string): void } | null = null;
+  const early: string[] = [];
+  world.sched.after(FORK_DELAY, () => {
+    s = start();
+    for (const d of early.splice(0)) s.data(d);
+  });
+  return { data: (d) => (s ? s.data(d) : early.push(d)) };
+}
+
+/** One client of a datagram server: echo (PIPE) or relay to a UDP target; `reply` answers the client. */
+function udpSession(ctx: ToolContext, owner: Process, other: Exclude<Addr, { kind: 'stdio' }>, reply: (d: string) => void, idleSec: number | null, E: (m: string) => string): { data(d: string): void } {
+  const world = ctx.world;
+  let idle: { cancel(): void } | null = null;
+  const touch = (): void => {
+    if (idleSec === null) return;
+    idle?.cancel();
+    idle = world.sched.after(idleSec * SEC, () => owner.exit(0));
+  };
+  touch();
+  if (other.kind === 'pipe') {
+    return {
+      data: (d) => {
+        touch();
+        reply(d);
+      },
+    };
+  }
+  const daddr = other.kind === 'udp' ? resolveHost(ctx, other.host) : undefined;
+  if (other.kind !== 'udp' || daddr === undefined) {
+    owner.err(E(other.kind === 'udp' ? `getaddrinfo("${other.host}", "NULL", {1,2,1,6}, {}): Name or service not known` : 'only UDP targets can be relayed from a datagram address').trimEnd());
+    owner.exit(1);
+    return { data: () => undefined };
+  }
+  const b = bindOpts(ctx, other.opts);
+  const up = udpSocket(
+    owner,
+    typeof b === 'string' ? {} : b,
+    {
+      onData: (r) => {
+        touch();
+        reply(r);
+      },
+      // An ICMP error on the connected socket fails socat's next read: the child ends.
+      onError: (e) => {
+        if (!owner.alive) return;
+        owner.err(E(`read(6, 0x0, 8192): ${strerror(e)}`).trimEnd());
+        owner.exit(1);
+      },
+    },
+    { addr: daddr, port: other.port },
+  );
+  if (typeof up === 'string') {
+    owner.err(E(`connect(6, AF=2 ${formatIpv4(daddr)}:${other.port}, 16): ${strerror(up)}`).trimEnd());
+    owner.exit(1);
+    return { data: () => undefined };
+  }
+  return {
+    data: (d) => {
+      if (!owner.alive) return;
+      touch();
+      up.sendto(daddr, other.port, d);
+    },
+  };
 }
 
 /** A relay: each accepted connection opens its own connection to the target (docker-proxy style). */

@@ -173,6 +173,26 @@ describe('CLI', () => {
     expect(out(t, 'docker exec nr ping -c1 -W1 172.17.0.1').exitCode).toBe(0);
   });
 
+  it('UDP publish with the userland proxy: docker-proxy keeps one upstream socket per client for 90 s', () => {
+    const s = host(['docker run -d --name dns -p 5353:53/udp busybox socat UDP4-RECVFROM:53,fork PIPE']);
+    const upstream = (): string[] =>
+      out(s, 'ss -uanp')
+        .stdout.split('\n')
+        .filter((l) => /172\.17\.0\.1:\d+ +172\.17\.0\.2:53 .*docker-proxy/.test(l));
+    expect(out(s, 'echo one | socat - UDP4:127.0.0.1:5353,sourceport=40001').stdout).toBe('one\n');
+    expect(out(s, 'echo two | socat - UDP4:127.0.0.1:5353,sourceport=40001').stdout).toBe('two\n');
+    expect(upstream()).toHaveLength(1);
+    expect(out(s, 'echo three | socat - UDP4:127.0.0.1:5353,sourceport=40002').stdout).toBe('three\n');
+    expect(upstream()).toHaveLength(2);
+    // replyLoop's read deadline (DefaultConnTrackTimeout): 90 s after the last answer the flows go.
+    s.world.sched.runUntil(s.world.now() + 91_000_000);
+    expect(upstream()).toHaveLength(0);
+    const acts = dockerdActions(s.world.machines.get('host')!);
+    expect(acts.at(-1)!.kernel).toContain(
+      'socat -T90 UDP4-LISTEN:5353,fork,reuseaddr UDP4:172.17.0.2:53 &  # docker-proxy -proto udp -host-ip 0.0.0.0 -host-port 5353 -container-ip 172.17.0.2 -container-port 53 -use-listen-fd',
+    );
+  });
+
   it('records what dockerd did per command', () => {
     const s = host(['docker run -d --name web nginx']);
     const acts = dockerdActions(s.world.machines.get('host')!);

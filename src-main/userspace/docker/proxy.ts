@@ -7,14 +7,33 @@
 // The TCP relay makes the same socket calls at the same moments as `socat TCP-LISTEN:P,fork,reuseaddr
 // TCP:C:p` (socat.ts relayTo), which is what the kernel-level expansion of a lab runs instead, so both
 // produce the same packets. Go's net.Listen sets SO_REUSEADDR on listeners, hence reuseaddr.
+//
+// UDP (moby cmd/docker-proxy/udp_proxy_linux.go): one listening socket on the host port; per client
+// (address, port) — connTrackKey — a socket net.DialUDP'd to the container (a connected socket, source
+// chosen by the route: the bridge gateway, an ephemeral port), written to for every datagram of that
+// client; replyLoop reads the container's answers and sends them to the client with WriteMsgUDP on
+// the listening socket, so they leave from the published port. replyLoop's read deadline is
+// DefaultConnTrackTimeout = 90 s, re-armed after each answer: a flow is forgotten 90 s after it was
+// created or last answered. The kernel-level expansion runs `socat -T90 UDP4-LISTEN:P,fork,reuseaddr
+// UDP4:C:p` instead: socat's UDP-LISTEN connect()s the receiving socket to the client and forks a child
+// that keeps it and its own upstream socket (socat.ts udpServe) — the same per-client flow, the same
+// ports on the wire, answers from the published port; -T90 ends a child idle for 90 s.
+// One difference the model leaves out: docker-proxy sets the answer's source address with IP_PKTINFO
+// to the address the client wrote to (readDestFromCmsg); the model (like socat, whose child socket
+// took the route's source at connect) lets the route choose it. They agree whenever the route back to
+// the client has that address as its source — host processes using 127.0.0.1, LAN clients.
 
 import { formatIpv4, parseIpv4, type Ipv4 } from '../../../src-shared/ipv4.ts';
 import type { Netns } from '../../kernel/netns.ts';
 import { spawnProcess, type Process } from '../../kernel/process.ts';
 import { SEC } from '../../kernel/sched.ts';
+import { sockRelease } from '../../kernel/transport/sock.ts';
 import { SPAWN_DELAY, tcpClient, tcpServer, udpSocket, type Conn } from '../endpoint.ts';
 
 export const DOCKERD_CGROUP = '/system.slice/docker.service';
+
+/** DefaultConnTrackTimeout (udp_proxy_linux.go): a UDP flow without answers for this long is closed. */
+export const UDP_CONNTRACK_TIMEOUT = 90 * SEC;
 
 export interface ProxySpec {
   readonly proto: 'tcp' | 'udp';
@@ -32,8 +51,9 @@ export function proxyArgv(p: ProxySpec): string[] {
 /** The socat line with the same behaviour, for the kernel-level expansion (runs on a real host too). */
 export function proxySocatLine(p: ProxySpec): string {
   const bind = p.hostIp && p.hostIp !== '0.0.0.0' ? `,bind=${p.hostIp}` : '';
-  const P = p.proto.toUpperCase();
-  return `socat ${P}-LISTEN:${p.hostPort},fork,reuseaddr${bind} ${P}:${formatIpv4(p.containerIp)}:${p.containerPort} &  # ${proxyArgv(p).join(' ')}`;
+  const what = `# ${proxyArgv(p).join(' ')}`;
+  if (p.proto === 'udp') return `socat -T90 UDP4-LISTEN:${p.hostPort},fork,reuseaddr${bind} UDP4:${formatIpv4(p.containerIp)}:${p.containerPort} &  ${what}`;
+  return `socat TCP-LISTEN:${p.hostPort},fork,reuseaddr${bind} TCP:${formatIpv4(p.containerIp)}:${p.containerPort} &  ${what}`;
 }
 
 /** Starts the proxy; returns the process, or an errno if the host port cannot be bound. */
@@ -69,27 +89,42 @@ export function startProxy(ns: Netns, p: ProxySpec): Process | string {
     }
     return proc;
   }
-  // UDP: one upstream socket per client address, dropped after 90 s without traffic
-  // (UDPConnTrackTimeout in cmd/docker-proxy/udp_proxy.go).
-  const flows = new Map<string, { send(d: string): void; last: number }>();
+  // UDP: Run() reads the listener; a client seen for the first time gets its own connected upstream
+  // socket and a replyLoop (udp_proxy_linux.go).
+  const flows = new Map<string, { send(d: string): void }>();
   const world = ns.world;
   const u = udpSocket(proc, bind, {
     onData: (d, from) => {
-      const key = `${from.addr}:${from.port}`;
+      const key = `${formatIpv4(from.addr)}:${from.port}`;
       let f = flows.get(key);
       if (!f) {
-        const up = udpSocket(proc, { reuseaddr: false, reuseport: false }, { onData: (r) => typeof u !== 'string' && u.sendto(from.addr, from.port, r) });
-        if (typeof up === 'string') return;
-        const flow = { send: (x: string) => void up.sendto(p.containerIp, p.containerPort, x), last: world.now() };
+        let deadline = world.now() + UDP_CONNTRACK_TIMEOUT;
+        const up = udpSocket(proc, { reuseaddr: false, reuseport: false }, {
+          onData: (r) => {
+            // replyLoop re-arms its read deadline after each answer.
+            deadline = world.now() + UDP_CONNTRACK_TIMEOUT;
+            if (typeof u !== 'string') u.sendto(from.addr, from.port, r);
+          },
+          // ECONNREFUSED (nothing listens in the container): replyLoop ignores it and reads on.
+          onError: () => undefined,
+        }, { addr: p.containerIp, port: p.containerPort });
+        if (typeof up === 'string') {
+          proc.err(`Can't proxy a datagram to udp/${formatIpv4(p.containerIp)}:${p.containerPort}: ${up}`);
+          return;
+        }
+        const flow = { send: (x: string) => void up.sendto(p.containerIp, p.containerPort, x) };
         f = flow;
         flows.set(key, flow);
-        const expire = () => {
-          if (world.now() - flow.last >= 90 * SEC) flows.delete(key);
-          else world.sched.after(90 * SEC - (world.now() - flow.last), expire);
+        const expire = (): void => {
+          if (world.now() < deadline) {
+            world.sched.after(deadline - world.now(), expire);
+            return;
+          }
+          flows.delete(key);
+          sockRelease(up.sock);
         };
-        world.sched.after(90 * SEC, expire);
+        world.sched.after(UDP_CONNTRACK_TIMEOUT, expire);
       }
-      f.last = world.now();
       f.send(d);
     },
   });
