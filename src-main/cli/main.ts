@@ -11,7 +11,7 @@ import { formatText } from './format-text.ts';
 import { checkExpects, formatExpects, parseExpect, type ParsedExpect } from '../lab/expect.ts';
 
 const USAGE = `usage: kpath run LAB [--seed N] [--format text|path|json]
-       kpath verify LAB
+       kpath verify LAB [--show kernel|model]
        kpath compare SET [--format text|json]
        kpath reach LAB [--format text|json]
        kpath import [--from DIR] [-o LAB]

@@ -26,6 +26,10 @@ export interface VerifyResult {
   /** Readable diff per probe (empty when they agree). */
   readonly diff: string;
   readonly agree: boolean;
+  /** Relaxations that were applied (a teardown interleaved differently), one line each. */
+  readonly notes?: readonly string[];
+  /** Probes compared. */
+  readonly probes?: number;
   /** Why the model side is missing, when it is. */
   readonly modelError?: string;
 }
@@ -110,8 +114,8 @@ export async function verifyLab(file: string, opts: VerifyOptions = {}): Promise
     return { kernel, diff: `model side not compared: ${model.error}\n`, agree: false, modelError: model.error };
   }
   const modelText = renderDoc(modelDoc(model.run, model.pathText), macs, numbers);
-  const { agree, diff } = diffDocs(kernel, modelText);
-  return { kernel, model: modelText, diff, agree };
+  const { agree, diff, notes } = diffDocs(kernel, modelText);
+  return { kernel, model: modelText, diff, agree, probes: lab.probes.length, ...(notes ? { notes } : {}) };
 }
 
 /** Runs only the kernel side and renders it (for tests and `--kernel-only`). */

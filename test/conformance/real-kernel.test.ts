@@ -56,4 +56,12 @@ describe.skipIf(!avail.ok)('real kernel', () => {
     expect(text).toContain('## result\n1: reached\n');
     expect(ours()).toEqual([]);
   });
+
+  it('a setup command the kernel refuses is part of the comparison, not a silent gap', { timeout: 20_000 }, async () => {
+    const file = join(dir, 'refused.lab');
+    writeFileSync(file, LAB.replace('on b:\n', 'on b:\n  ip link add x0 type kpathnosuchtype\n'));
+    const text = await kernelPath(file, { settleMs: 300 });
+    expect(text).toMatch(/## setup failures\nb: ip link add x0 type kpathnosuchtype: exit [1-9]\d*: /);
+    expect(ours()).toEqual([]);
+  });
 });
