@@ -4,7 +4,8 @@
 // run here, read-only, in the current namespace: nothing on the machine is changed.
 
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { writeFileAtomic } from './write-file.ts';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { buildCheckedLab, type HostDump } from '../importer/build.ts';
@@ -71,8 +72,10 @@ export function importCommand(args: string[], out: (s: string) => void, err: (s:
   const dump = from !== undefined ? readDir(from) : readLive();
   if (typeof dump === 'string') return err(dump + '\n'), 2;
   const { text, skipped } = buildCheckedLab(dump);
-  if (output) writeFileSync(output, text);
-  else out(text);
+  if (output) {
+    const failed = writeFileAtomic(output, text);
+    if (failed) return err(failed + '\n'), 1;
+  } else out(text);
   if (skipped.length) err(`kpath: ${skipped.length} command(s) the model refused are comments in the lab:\n${skipped.map((s) => `  ${s}`).join('\n')}\n`);
   return 0;
 }

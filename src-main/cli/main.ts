@@ -15,6 +15,7 @@ const USAGE = `usage: kpath run LAB [--seed N] [--format text|path|json]
        kpath compare SET [--format text|json]
        kpath reach LAB [--format text|json]
        kpath import [--from DIR] [-o LAB]
+       kpath expand LAB [-o OUT]
        kpath help`;
 
 interface RunArgs {
@@ -85,6 +86,10 @@ export async function main(argv: string[]): Promise<number> {
     case 'import': {
       const { importCommand } = await import('./import.ts');
       return importCommand(rest, write, writeErr);
+    }
+    case 'expand': {
+      const { expandCommand } = await import('./expand.ts');
+      return expandCommand(rest, write, writeErr);
     }
     case 'verify': {
       const { verifyCommand } = await import('./verify.ts');
