@@ -136,8 +136,10 @@ function run(argv: readonly string[], ctx: ToolContext): ToolOutcome {
       log(`dnsmasq-dhcp: ${reply.type}(${iface})${reply.type === 'DHCPNAK' ? '' : ` ${formatIpv4(reply.yiaddr)}`} ${req.chaddr}${reply.type === 'DHCPNAK' ? ' wrong address' : ''}`);
       let dst: Ipv4 = BROADCAST;
       if (!(req.flags & BROADCAST_FLAG) && reply.type !== 'DHCPNAK') {
-        // Unicast to a client that has no address yet: put its MAC in the ARP table first.
-        neighAdd(ctx.ns, { dev, addr: reply.yiaddr, lladdr: req.chaddr, state: 'REACHABLE' }, 'replace');
+        // Unicast to a client that has no address yet: put its MAC in the ARP table first. dnsmasq
+        // does it with ioctl(SIOCSARP) and ATF_COM only; the kernel's arp_req_set makes such an
+        // entry NUD_STALE (NUD_PERMANENT only with ATF_PERM), so sending the reply turns it DELAY.
+        neighAdd(ctx.ns, { dev, addr: reply.yiaddr, lladdr: req.chaddr, state: 'STALE' }, 'replace');
         dst = reply.yiaddr;
       }
       const e = u.sendto(dst, DHCP_CLIENT_PORT, formatDhcp(reply));
