@@ -94,8 +94,9 @@ export async function conformanceMain(argv: string[], out: Out = (t) => process.
       }
     } catch (e) {
       if (e instanceof UnsupportedCommand) {
-        // Labs that need a program the real machine does not run here (QEMU's slirp, a DHCP client
-        // that would touch the host's files, kpath's own cgstat) are counted apart, with the reason.
+        // Labs that need a program with no kernel-level equivalent (QEMU's slirp, kpath's own
+        // cgstat, systemd scopes), or one this machine lacks (dnsmasq, dhclient), are counted apart,
+        // with the reason.
         skipped++;
         out(`skip  ${name}: ${e.message}\n`);
         continue;

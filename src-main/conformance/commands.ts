@@ -3,6 +3,11 @@
 // points at the runner's prefixed namespace. Nothing here runs anything.
 
 import { parseShell } from '../userspace/shell.ts';
+import { UnsupportedCommand } from './unsupported.ts';
+import { MODEL_ONLY_REASONS, rewriteVmCommand, VM_PROGRAMS, type VmContext } from './vm-commands.ts';
+
+export { UnsupportedCommand } from './unsupported.ts';
+export type { VmContext } from './vm-commands.ts';
 
 export interface Rewritten {
   readonly argv: string[];
@@ -18,13 +23,12 @@ export interface Rewritten {
   readonly outsideNetns?: boolean;
   /** `echo TEXT | cmd`: what the command reads on stdin. */
   readonly stdin?: string;
-}
-
-export class UnsupportedCommand extends Error {
-  constructor(readonly command: string, reason: string) {
-    super(`${reason}: ${command}`);
-    this.name = 'UnsupportedCommand';
-  }
+  /** Files (in the runner's temporary directory) to write before running argv (vm-commands.ts). */
+  readonly files?: readonly { path: string; content: string; mode: number }[];
+  /** A pid file (in the temporary directory) whose process is stopped once argv has exited. */
+  readonly stopAfter?: string;
+  /** A namespace of the runner's own (not the lab's) to create first, and commands to run in it after argv. */
+  readonly helper?: { readonly ns: string; readonly argv: readonly string[][] };
 }
 
 /** Splits a command line into words: single and double quotes, backslash escapes; no expansion. */
@@ -95,22 +99,18 @@ export const ALLOWED_PROGRAMS = new Set([
   'dmesg',
 ]);
 
-/** Commands the model runs through their own expansion; the real machine does not have them here. */
-export const MODEL_ONLY_PROGRAMS = new Set([
-  'docker',
-  'dockerd',
-  'docker-proxy',
-  'virsh',
-  'VBoxManage',
-  'vboxmanage',
-  'qemu-system-x86_64',
-  'kvm',
-  'qemu-monitor',
-  'dhclient',
-  'dnsmasq',
-  'systemd-run',
-  'cgstat',
-]);
+/**
+ * Commands the model runs through their own expansion; the real machine does not run them here
+ * (docker labs are expanded before they get here, verify.ts). The VM programs (qemu with a tap,
+ * dnsmasq, VBoxManage's DHCP server, dhclient) run as their kernel-level equivalents, vm-commands.ts.
+ */
+export const MODEL_ONLY_PROGRAMS = new Set(['docker', 'dockerd', 'docker-proxy', ...MODEL_ONLY_REASONS.keys()]);
+
+/**
+ * Where the VM programs' files go when the caller gives no context: only to check that a lab can
+ * run (verify.ts assertRunnable); the runner passes its real temporary directory.
+ */
+const CHECK_CONTEXT: VmContext = { tmp: '/nonexistent/kpath-check', target: '-', id: '-', helperNs: '-', links: [] };
 
 const NETNS_SUBCOMMANDS_WITH_NAME = new Set(['add', 'a', 'del', 'delete', 'd', 'exec', 'e', 'set', 'pids', 'attach']);
 
@@ -121,12 +121,12 @@ const PER_NETNS_SYSCTL = /^net[./](ipv4|ipv6|bridge|netfilter|unix)[./]|^net[./]
  * Rewrites a lab command for the real kernel. `names` maps every namespace name the lab knows
  * (machines and `ip netns add` names) to the real, prefixed name.
  */
-export function rewriteCommand(text: string, names: ReadonlyMap<string, string>): Rewritten {
+export function rewriteCommand(text: string, names: ReadonlyMap<string, string>, vm: VmContext = CHECK_CONTEXT): Rewritten {
   // `echo TEXT | cmd` (the one pipe labs may use): the runner feeds TEXT to cmd's stdin itself.
   const pipe = /^\s*(echo|printf)\b/.test(text) ? unquotedPipe(text) : -1;
   if (pipe > 0) {
     const { stdin } = parseShell(text);
-    return { ...rewriteCommand(text.slice(pipe + 1), names), stdin };
+    return { ...rewriteCommand(text.slice(pipe + 1), names, vm), stdin };
   }
   if (/[;|<>`]|\$\(|&&/.test(text.replace(/'[^']*'|"[^"]*"/g, ''))) {
     throw new UnsupportedCommand(text, 'shell operators are not part of the lab syntax');
@@ -147,14 +147,22 @@ export function rewriteCommand(text: string, names: ReadonlyMap<string, string>)
     if (mods.length === 1 && mods[0] === 'br_netfilter') return { argv: [], background: false, brNetfilter: true };
     throw new UnsupportedCommand(text, 'only "modprobe br_netfilter" is supported');
   }
+  const reason = MODEL_ONLY_REASONS.get(prog);
+  if (reason) throw new UnsupportedCommand(text, `"${prog}" stays model-only: ${reason}`);
   if (MODEL_ONLY_PROGRAMS.has(prog)) throw new UnsupportedCommand(text, `"${prog}" is not run on the real kernel yet (needs its kernel-level expansion)`);
-  if (!ALLOWED_PROGRAMS.has(prog)) throw new UnsupportedCommand(text, `"${prog}" is not a lab command the conformance runner supports`);
-
   const real = (name: string): string => {
     const r = names.get(name);
     if (!r) throw new UnsupportedCommand(text, `Cannot open network namespace "${name}": not a namespace of this lab`);
     return r;
   };
+  if (VM_PROGRAMS.has(prog)) {
+    // A program is not a background job once it is its kernel-level equivalent (qemu's tap is made
+    // at once); dnsmasq keeps the lab's `&` (it serves in the foreground, --no-daemon).
+    const r = rewriteVmCommand(words, text, vm, real);
+    return { argv: r.argv, background: background && prog === 'dnsmasq', files: r.files, stopAfter: r.stopAfter, helper: r.helper };
+  }
+  if (!ALLOWED_PROGRAMS.has(prog)) throw new UnsupportedCommand(text, `"${prog}" is not a lab command the conformance runner supports`);
+
   const out = [...words];
   let netnsAdd: string | undefined;
   let outsideNetns = false;
@@ -172,8 +180,8 @@ export function rewriteCommand(text: string, names: ReadonlyMap<string, string>)
           out[i + 2] = real(out[i + 2]!);
           if (next === 'exec' || next === 'e') {
             // The rest is a command of its own: check and rewrite it the same way.
-            const inner = rewriteCommand(out.slice(i + 3).map(quoteWord).join(' '), names);
-            return { argv: [...out.slice(0, i + 3), ...inner.argv], background };
+            const inner = rewriteCommand(out.slice(i + 3).map(quoteWord).join(' '), names, { ...vm, target: words[i + 2]! });
+            return { argv: [...out.slice(0, i + 3), ...inner.argv], background, files: inner.files, stopAfter: inner.stopAfter, helper: inner.helper };
           }
           break;
         }

@@ -18,12 +18,17 @@
 // first.
 // Afterwards: `conntrack -L`, `bridge -j fdb`, `ip -j neigh`, `ip -j link`, the rulesets (for hooks,
 // priorities and rule texts) per namespace. Everything is deleted on exit, failure or SIGINT/SIGTERM.
+//
+// VM programs (vm-commands.ts) run as their kernel-level equivalents: dnsmasq and dhclient get every
+// file they use (script, configuration, leases, pid files, log) in one temporary directory this run
+// creates (0700) and deletes at the end; their processes live in the lab's namespaces, so they go
+// with them.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { classifyProbe as classifyModelProbe } from '../lab/outcome.ts';
-import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LabSource } from '../lab/parse.ts';
 import { netnsAdds, rewriteCommand, UnsupportedCommand, type Rewritten } from './commands.ts';
@@ -177,6 +182,10 @@ export async function runOnKernel(lab: LabSource, opts: KernelRunOptions = {}): 
   const toLab = (s: string): string => s.split(`${prefix}-`).join('');
   const brnfMachines = new Set<string>();
   const created: string[] = [];
+  // The VM programs' files (vm-commands.ts); removed in `finally` and on a signal.
+  const tmp = mkdtempSync(join(tmpdir(), `kpath-${prefix}-`));
+  // A helper namespace (VBoxNetDHCP's) is `<prefix>--h<line>`: deleted with the run's, never traced.
+  const vmContext = (target: string, line: number) => ({ tmp, target, id: `l${line}`, helperNs: `${prefix}--h${line}`, links: lab.links });
 
   const setup: KernelCommandResult[] = [];
   const unsupported: string[] = [];
@@ -192,6 +201,7 @@ export async function runOnKernel(lab: LabSource, opts: KernelRunOptions = {}): 
     for (const p of background) killGroup(p);
     collector?.kill('SIGKILL');
     cleanupPrefix(prefix);
+    rmSync(tmp, { recursive: true, force: true });
     process.exit(sig === 'SIGINT' ? 130 : 143);
   };
   process.once('SIGINT', onSignal);
@@ -234,7 +244,7 @@ export async function runOnKernel(lab: LabSource, opts: KernelRunOptions = {}): 
       for (const cmd of block.commands) {
         let rw: Rewritten;
         try {
-          rw = rewriteCommand(cmd.text, names);
+          rw = rewriteCommand(cmd.text, names, vmContext(block.target, cmd.line));
         } catch (e) {
           if (e instanceof UnsupportedCommand) {
             unsupported.push(`line ${cmd.line}: ${e.message}`);
@@ -250,6 +260,14 @@ export async function runOnKernel(lab: LabSource, opts: KernelRunOptions = {}): 
           }
           setup.push({ target: block.target, command: cmd.text, line: cmd.line, stdout: '', stderr: '', exitCode: 0 });
           continue;
+        }
+        needPrograms(cmd.text, rw);
+        writeFiles(tmp, rw);
+        if (rw.helper) {
+          const h = await run(['ip', 'netns', 'add', rw.helper.ns]);
+          if (h.code !== 0) throw new Error(`line ${cmd.line}: ip netns add ${rw.helper.ns}: ${h.stderr.trim()}`);
+          // Quiet before any device arrives: no IPv6 DAD or router solicitation out of the lab's links.
+          await run(['ip', 'netns', 'exec', rw.helper.ns, 'sysctl', '-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1', 'net.ipv4.igmp_link_local_mcast_reports=0']);
         }
         if (rw.background) {
           // A shell starts an asynchronous command with stdin from /dev/null (POSIX 2.9.3), so a
@@ -268,6 +286,15 @@ export async function runOnKernel(lab: LabSource, opts: KernelRunOptions = {}): 
         const r = rw.outsideNetns
           ? await run(rw.argv)
           : await run(inNs(block.target, ['taskset', '-c', '0', 'timeout', '10', ...rw.argv]), 15_000, rw.stdin);
+        if (rw.stopAfter) await stopDaemon(rw.stopAfter, [...names.values()]);
+        for (const argv of r.code === 0 ? (rw.helper?.argv ?? []) : []) {
+          const hr = await run(['ip', 'netns', 'exec', rw.helper!.ns, 'taskset', '-c', '0', 'timeout', '10', ...argv], 15_000);
+          if (hr.code !== 0) {
+            r.code = hr.code;
+            r.stderr += hr.stderr;
+            break;
+          }
+        }
         setup.push({ target: block.target, command: cmd.text, line: cmd.line, stdout: toLab(r.stdout), stderr: toLab(r.stderr), exitCode: r.code });
         log(`[${block.target}] ${cmd.text}${r.code ? ` (exit ${r.code}: ${r.stderr.trim()})` : ''}`);
         if (rw.netnsAdd && r.code === 0) await quiet(rw.netnsAdd);
@@ -320,7 +347,7 @@ export async function runOnKernel(lab: LabSource, opts: KernelRunOptions = {}): 
     for (const [index, p] of lab.probes.entries()) {
       let rw: Rewritten;
       try {
-        rw = rewriteCommand(p.text, names);
+        rw = rewriteCommand(p.text, names, vmContext(p.target, p.line));
       } catch (e) {
         const msg = e instanceof Error ? e.message : String(e);
         unsupported.push(`line ${p.line}: ${msg}`);
@@ -329,7 +356,10 @@ export async function runOnKernel(lab: LabSource, opts: KernelRunOptions = {}): 
         continue;
       }
       if (!names.has(p.target)) throw new Error(`line ${p.line}: probe target "${p.target}" is no namespace of the lab`);
+      needPrograms(p.text, rw);
+      writeFiles(tmp, rw);
       const r = await run(inNs(p.target, ['taskset', '-c', '0', 'timeout', String(probeTimeout), ...rw.argv]), (probeTimeout + 5) * 1000, rw.stdin);
+      if (rw.stopAfter) await stopDaemon(rw.stopAfter, [...names.values()]);
       await sleep(settleMs);
       const end = records.length;
       probeMarks.push([mark, end]);
@@ -377,9 +407,54 @@ export async function runOnKernel(lab: LabSource, opts: KernelRunOptions = {}): 
     for (const p of background) killGroup(p);
     collector?.kill('SIGKILL');
     cleanupPrefix(prefix);
+    rmSync(tmp, { recursive: true, force: true });
     restoreCpus?.();
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
+  }
+}
+
+/** The VM programs' Debian packages: a lab that needs a missing one is skipped, not failed. */
+const PACKAGES: Record<string, string> = { dnsmasq: 'dnsmasq-base', dhclient: 'isc-dhcp-client' };
+
+function needPrograms(text: string, rw: Rewritten): void {
+  for (const argv of [rw.argv, ...(rw.helper?.argv ?? [])]) {
+    const prog = argv[0] === 'ip' && argv[1] === 'netns' && argv[2] === 'exec' ? argv[4] : argv[0];
+    const pkg = prog ? PACKAGES[prog] : undefined;
+    if (pkg && spawnSync(prog!, ['--version'], { stdio: 'ignore' }).error) {
+      throw new UnsupportedCommand(text, `"${prog}" is not installed on this machine (Debian package ${pkg})`);
+    }
+  }
+}
+
+/** Writes a command's files; each must lie in the run's temporary directory (vm-commands.ts). */
+function writeFiles(tmp: string, rw: Rewritten): void {
+  for (const f of rw.files ?? []) {
+    if (dirname(f.path) !== tmp) throw new Error(`refusing to write ${f.path}: outside the run's temporary directory ${tmp}`);
+    writeFileSync(f.path, f.content, { mode: f.mode });
+  }
+}
+
+/**
+ * Stops the daemon a command left behind (dhclient forks one once bound): the processes of the lab's
+ * namespaces whose command line names the command's pid file. The forked child exists
+ * before its parent exits, but may not have written the pid file yet, hence the command line.
+ */
+async function stopDaemon(pidFile: string, realNs: readonly string[]): Promise<void> {
+  const lists = await Promise.all(realNs.filter((n) => existsSync(`/var/run/netns/${n}`)).map((n) => run(['ip', 'netns', 'pids', n], 5000)));
+  for (const pid of lists.flatMap((l) => l.stdout.split(/\s+/)).filter(Boolean)) {
+    let argv: string[];
+    try {
+      argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue; // gone
+    }
+    if (!argv.includes(pidFile)) continue;
+    try {
+      process.kill(Number(pid), 'SIGKILL');
+    } catch {
+      // already gone
+    }
   }
 }
 

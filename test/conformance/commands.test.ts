@@ -23,6 +23,7 @@ describe('lab commands for the real kernel', () => {
     expect(() => rewriteCommand('ip link set eth0 netns 1', names)).toThrow(UnsupportedCommand);
     expect(() => rewriteCommand('ip netns exec other true', names)).toThrow(/not a namespace of this lab/);
     expect(() => rewriteCommand('docker run -d nginx', names)).toThrow(/not run on the real kernel yet/);
+    expect(() => rewriteCommand('virsh net-start default', names)).toThrow(/stays model-only/);
     expect(() => rewriteCommand('sysctl -w vm.swappiness=1', names)).toThrow(/not per network namespace/);
     expect(() => rewriteCommand('ping 1.1.1.1; reboot', names)).toThrow(/shell operators/);
     expect(() => rewriteCommand('rm -rf /', names)).toThrow(UnsupportedCommand);
