@@ -48,3 +48,5 @@ registerTool(systemdRunTool);
 registerTool(cgstatTool);
 import { trueTool } from './true.ts';
 registerTool(trueTool);
+import { setprivTool } from './setpriv.ts';
+registerTool(setprivTool);

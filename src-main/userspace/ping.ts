@@ -103,7 +103,7 @@ function run(full: readonly string[], ctx: ToolContext): ToolOutcome {
   const ns = ctx.ns;
   const dst = resolveHost(ctx, o.target);
   if (dst === undefined) return fail(`ping: ${o.target}: Name or service not known\n`, 2);
-  const proc = spawnProcess(ns, 'ping', ctx.cgroup ? { cgroup: ctx.cgroup } : {});
+  const proc = spawnProcess(ns, 'ping', { ...(ctx.cgroup ? { cgroup: ctx.cgroup } : {}), ...(ctx.caps ? { caps: ctx.caps } : {}) });
   let oif = undefined;
   let src: Ipv4 | undefined;
   if (o.iface) {
@@ -128,7 +128,11 @@ function run(full: readonly string[], ctx: ToolContext): ToolOutcome {
     const msg = probeRt.errno === 'EINVAL' ? 'Invalid argument' : probeRt.errno === 'EHOSTUNREACH' ? 'No route to host' : 'Network is unreachable';
     return fail(`ping: connect: ${msg}\n`, 2);
   }
-  // iputils tries an ICMP datagram socket first; without ping_group_range it needs CAP_NET_RAW.
+  // iputils (ping.c create_socket) opens an ICMP datagram socket first, even as root; the kernel
+  // allows it when the caller's gid is inside net.ipv4.ping_group_range (ping_init_sock) — Docker sets
+  // "0 2147483647" in every container's netns. Refused (EACCES), ping falls back to a raw socket,
+  // which needs CAP_NET_RAW (inet_create: SOCK_RAW → ns_capable(CAP_NET_RAW)). The caps are the
+  // caller's: a `docker exec`, or a command under setpriv.
   const [gLo, gHi] = (ns.sysctl.get('net.ipv4.ping_group_range') ?? '1\t0').split(/\s+/).map(Number) as [number, number];
   const dgram = gLo <= 0 && 0 <= gHi;
   if (!dgram && !proc.caps.has('CAP_NET_RAW')) {

@@ -3,7 +3,7 @@
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { LabSession } from '../../src-main/lab/session.ts';
+import { LabSession, runLab } from '../../src-main/lab/session.ts';
 import { dockerdActions, expandDockerLab } from '../../src-main/userspace/docker.ts';
 import { expandedPathOf, pathOf } from './helpers.ts';
 
@@ -191,6 +191,29 @@ describe('CLI', () => {
     expect(acts.at(-1)!.kernel).toContain(
       'socat -T90 UDP4-LISTEN:5353,fork,reuseaddr UDP4:172.17.0.2:53 &  # docker-proxy -proto udp -host-ip 0.0.0.0 -host-port 5353 -container-ip 172.17.0.2 -container-port 53 -use-listen-fd',
     );
+  });
+
+  it('the expansion runs docker exec under setpriv with the container\'s capabilities', () => {
+    const lab = [
+      ...HEAD,
+      '  docker run -d --name c1 busybox sleep 9999',
+      '  docker run -d --name nr --cap-drop NET_RAW busybox sleep 9999',
+      '  docker run -d --name p1 --privileged busybox sleep 9999',
+      'probe host: docker exec c1 iptables -L',
+      'probe host: docker exec nr ping -c1 -W1 172.17.0.1',
+      'probe host: docker exec p1 iptables -L',
+    ].join('\n');
+    const probes = expandDockerLab(lab)
+      .split('\n')
+      .filter((l) => l.startsWith('probe '));
+    const defaults = '+chown,+dac_override,+fsetid,+fowner,+mknod,+net_raw,+setgid,+setuid,+setfcap,+setpcap,+net_bind_service,+sys_chroot,+kill,+audit_write';
+    expect(probes[0]).toBe(`probe c1: setpriv --inh-caps -all --bounding-set -all,${defaults} -- iptables -L`);
+    // The host's ping has file capabilities; the range gives it the same datagram socket anyway.
+    expect(probes[1]).toMatch(/^probe nr: setpriv --inh-caps -all --bounding-set -all,\+chown.*,\+audit_write,\+net_raw -- ping -c1 -W1 172\.17\.0\.1 {2}# \+net_raw only so that execve accepts the host ping/);
+    expect(probes[2]).toBe('probe p1: iptables -L');
+    const model = runLab(lab).probes.map((p) => [p.outcome, p.exitCode]);
+    expect(model).toEqual([['error', 4], ['reached', 0], ['reached', 0]]);
+    expect(runLab(expandDockerLab(lab)).probes.map((p) => [p.outcome, p.exitCode])).toEqual(model);
   });
 
   it('records what dockerd did per command', () => {

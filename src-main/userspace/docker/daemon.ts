@@ -12,6 +12,7 @@ import type { Machine } from '../../kernel/machine.ts';
 import { spawnProcess, type Capability, type Process } from '../../kernel/process.ts';
 import { sockRelease } from '../../kernel/transport/sock.ts';
 import { findTool } from '../registry.ts';
+import { execWithCaps } from '../setpriv.ts';
 import { parseShell } from '../shell.ts';
 import { isRunning, type ToolContext, type ToolOutcome, type ToolResult } from '../tool.ts';
 import { bridgeNetworkRules, daemonChains, dnsRules, endpointRules, portRules, undoRule } from './rules.ts';
@@ -517,36 +518,52 @@ export function quote(w: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`;
 }
 
-const RAW_MSG = 'ping: socktype: SOCK_RAW\nping: socket: Operation not permitted\nping: => missing cap_net_raw+p capability or setuid?\n';
-
 /**
- * Runs a lab program inside the container: its netns, cgroup and capabilities. Programs that do
- * not read ToolContext.caps yet are checked here the way the kernel would refuse them: iptables'
- * netlink socket (CAP_NET_ADMIN), rtnetlink changes (CAP_NET_ADMIN), raw ICMP (CAP_NET_RAW when
- * ping_group_range does not cover the caller's gid 0).
+ * Runs a lab program inside the container: its netns, cgroup and capabilities. The programs check
+ * the capabilities the kernel would (iptables: CAP_NET_ADMIN for nfnetlink; ping: CAP_NET_RAW unless
+ * ping_group_range allows an ICMP datagram socket); execWithCaps adds ip's rtnetlink refusal. The
+ * container's programs carry no file capabilities (busybox's ping has none, unlike Debian's iputils).
  */
 export function runIn(c: Container, argv: readonly string[], ctx: ToolContext): ToolOutcome {
   const ns = c.ns!;
   const prog = argv[0]!;
   const tool = findTool(prog);
   if (!tool) return { stdout: '', stderr: `OCI runtime exec failed: exec failed: unable to start container process: exec: "${prog}": executable file not found in $PATH: unknown\n`, exitCode: 127 };
-  if (/^(iptables|iptables-save|iptables-restore|ip6tables)$/.test(prog) && !c.caps.has('CAP_NET_ADMIN')) {
-    return { stdout: '', stderr: `${prog} v1.8.9 (nf_tables): Could not fetch rule set generation id: Permission denied (you must be root)\n`, exitCode: 4 };
+  return execWithCaps(argv, { ...ctx, machine: ns.machine, ns, cgroup: c.cgroup, caps: c.caps }, tool);
+}
+
+/**
+ * A command on the host with the container's capabilities, for the kernel-level expansion: under
+ * `setpriv --inh-caps -all --bounding-set -all,+cap,…` (setpriv.ts) unless the container has every
+ * capability (--privileged). One exception keeps a capability the container lacks: ping without
+ * CAP_NET_RAW where ping_group_range admits gid 0. The host's iputils ping carries cap_net_raw=ep,
+ * which execve refuses without CAP_NET_RAW in the bounding set, while the container's ping has no
+ * file capabilities; with the range set iputils opens the same ICMP datagram socket either way
+ * (ping.c create_socket), so keeping +net_raw for it changes no packet. `why` says so in the lab.
+ */
+export function withContainerCaps(c: Container, argv: readonly string[]): { cmd: string; why?: string } {
+  const cmd = argv.map(quote).join(' ');
+  if (ALL_DOCKER_CAPS.every((x) => c.capNames.includes(x))) return { cmd };
+  const names = new Set(c.capNames);
+  let why: string | undefined;
+  if (argv[0] === 'ping' && !names.has('CAP_NET_RAW') && pingGroupAllowsRoot(c)) {
+    names.add('CAP_NET_RAW');
+    why = '+net_raw only so that execve accepts the host ping (cap_net_raw=ep); ping_group_range gives it an ICMP datagram socket either way';
   }
-  if (prog === 'ip' && !c.caps.has('CAP_NET_ADMIN') && argv.some((a) => /^(add|del|delete|set|change|replace|flush)$/.test(a))) {
-    return { stdout: '', stderr: 'RTNETLINK answers: Operation not permitted\n', exitCode: 2 };
-  }
-  if (prog === 'ping' && !c.caps.has('CAP_NET_RAW')) {
-    const [lo, hi] = (ns.sysctl.get('net.ipv4.ping_group_range') ?? '1\t0').split(/\s+/).map(Number) as [number, number];
-    if (!(lo <= 0 && 0 <= hi)) return { stdout: '', stderr: RAW_MSG, exitCode: 2 };
-  }
-  return tool.run(argv, { ...ctx, machine: ns.machine, ns, cgroup: c.cgroup, caps: c.caps });
+  const list = ['-all', ...[...names].map((n) => `+${n.replace(/^CAP_/, '').toLowerCase()}`)].join(',');
+  return { cmd: `setpriv --inh-caps -all --bounding-set ${list} -- ${cmd}`, ...(why ? { why } : {}) };
+}
+
+function pingGroupAllowsRoot(c: Container): boolean {
+  const [lo, hi] = (c.ns?.sysctl.get('net.ipv4.ping_group_range') ?? '1\t0').split(/\s+/).map(Number) as [number, number];
+  return lo <= 0 && 0 <= hi;
 }
 
 export function execIn(d: Daemon, c: Container, argv: readonly string[], detach: boolean, ctx: ToolContext): ToolOutcome {
   if (c.status !== 'running') throw new DockerError(`Error response from daemon: container ${c.id} is not running`);
   const prefix = c.ns === d.machine.rootNs ? '' : `ip netns exec ${c.ns!.name} `;
-  note(d, `${prefix}${argv.map(quote).join(' ')}${detach ? ' &' : ''}  # docker exec`);
+  const { cmd, why } = withContainerCaps(c, argv);
+  note(d, `${prefix}${cmd}${detach ? ' &' : ''}  # docker exec${why ? `; ${why}` : ''}`);
   return runIn(c, argv, { ...ctx, background: detach || ctx.background });
 }
 

@@ -1,6 +1,7 @@
 // expandDockerLab: a lab that uses `dockerd`/`docker` becomes the equivalent lab of kernel-level
 // commands — each docker line replaced by the ip/sysctl/modprobe/iptables lines dockerd ran for it
-// (and socat for docker-proxy), each `probe X: docker exec C cmd` by `probe <C's netns>: cmd`.
+// (and socat for docker-proxy), each `probe X: docker exec C cmd` by `probe <C's netns>: cmd`, run
+// under setpriv with the container's capabilities when they are not all of root's.
 // The result runs on a real kernel (conformance) and, in the model, prints the same path.
 //
 // The setup is replayed in a private World to learn what dockerd did; only the docker commands'
@@ -13,7 +14,7 @@ import { isErr, linkAdd } from '../../kernel/rtnl.ts';
 import { findTool } from '../registry.ts';
 import { parseShell } from '../shell.ts';
 import { isRunning } from '../tool.ts';
-import { findContainer, quote } from './daemon.ts';
+import { findContainer, withContainerCaps } from './daemon.ts';
 import { daemonOf } from './state.ts';
 
 function stripComment(text: string): string {
@@ -126,7 +127,9 @@ export function expandDockerLab(labText: string): string {
     const d = ns ? daemonOf(ns.machine) : undefined;
     const c = d ? findContainer(d, argv[j] ?? '') : undefined;
     if (!c?.ns) throw new Error(`line ${p.line}: no running container "${argv[j] ?? ''}"`);
-    out[p.at] = `probe ${c.ns.name}: ${argv.slice(j + 1).map(quote).join(' ')}`;
+    // The command runs with the container's capabilities (setpriv), as runc would start it.
+    const { cmd, why } = withContainerCaps(c, argv.slice(j + 1));
+    out[p.at] = `probe ${c.ns.name}: ${cmd}${why ? `  # ${why}` : ''}`;
   }
   return ['# Kernel-level expansion of a docker lab (kpath expandDockerLab): every docker command', '# replaced by what the emulated dockerd ran.', ...out].join('\n') + '\n';
 }

@@ -4,7 +4,7 @@ import type { Netns } from '../../kernel/netns.ts';
 import { xtSyncConntrack, xtTable } from '../../kernel/netfilter/ip_tables.ts';
 import { ruleSave } from '../../kernel/netfilter/xt_print.ts';
 import { builtinChains, newTable, userChains, type Chain, type Table } from '../../kernel/netfilter/x_tables.ts';
-import { fail, ok, type Tool, type ToolResult } from '../tool.ts';
+import { fail, ok, type Tool, type ToolContext, type ToolResult } from '../tool.ts';
 import { listChain, references } from './list.ts';
 import { BAD_RULE, chainOf, checkRule, commitChain, noChain, sameRule, simpleErr, tableRw, toRule } from './ops.ts';
 import { IptError, parseCommand, paramProblem, VERSION, type Command } from './parse.ts';
@@ -165,7 +165,22 @@ function nfForget(ns: Netns, name: Command['table']): void {
   tables?.delete(name);
 }
 
+/**
+ * iptables-nft's first request, the ruleset generation id (mnl_genid_get), goes through nfnetlink,
+ * which wants CAP_NET_ADMIN in the namespace (nfnetlink_rcv → netlink_net_capable): without it the
+ * tool stops with this message and exit 4 — checked against iptables v1.8.9 run under
+ * `setpriv --bounding-set -net_admin`. `iptables-nft` calls itself "iptables"; the -save and
+ * -restore programs use their own name. -V asks the kernel nothing.
+ */
+export function withoutNetAdmin(ctx: ToolContext, prog: string): ToolResult | null {
+  if (!ctx.caps || ctx.caps.has('CAP_NET_ADMIN')) return null;
+  return fail(`${prog} ${VERSION}: Could not fetch rule set generation id: Permission denied (you must be root)\n`, 4);
+}
+
 export const iptablesTool: Tool = {
   name: 'iptables',
-  run: (argv, ctx) => runIptables(ctx.ns, argv.slice(1)),
+  run: (argv, ctx) => {
+    if (argv.slice(1).some((a) => a === '-V' || a === '--version')) return ok(`iptables ${VERSION}\n`);
+    return withoutNetAdmin(ctx, 'iptables') ?? runIptables(ctx.ns, argv.slice(1));
+  },
 };

@@ -8,7 +8,7 @@ import { xtSyncConntrack } from '../../kernel/netfilter/ip_tables.ts';
 import { newTable, type TableName } from '../../kernel/netfilter/x_tables.ts';
 import { nfNet } from '../../kernel/netfilter/net.ts';
 import { fail, ok, type Tool, type ToolResult } from '../tool.ts';
-import { execCommand } from './cmd.ts';
+import { execCommand, withoutNetAdmin } from './cmd.ts';
 import { commitChain } from './ops.ts';
 import { IptError, parseCommand, VERSION } from './parse.ts';
 import { iptablesSave } from './save.ts';
@@ -123,6 +123,8 @@ export function iptablesRestore(ns: Netns, text: string, opts: { noflush: boolea
 export const iptablesRestoreTool: Tool = {
   name: 'iptables-restore',
   run: (argv, ctx): ToolResult => {
+    const denied = withoutNetAdmin(ctx, (argv[0] ?? 'iptables-restore').replace(/^.*\//, ''));
+    if (denied) return denied;
     const opts = { noflush: false, counters: false } as { noflush: boolean; counters: boolean; table?: TableName };
     let file: string | null = null;
     for (let i = 1; i < argv.length; i++) {
@@ -148,6 +150,8 @@ export const iptablesRestoreTool: Tool = {
 export const iptablesSaveTool: Tool = {
   name: 'iptables-save',
   run: (argv, ctx): ToolResult => {
+    const denied = withoutNetAdmin(ctx, (argv[0] ?? 'iptables-save').replace(/^.*\//, ''));
+    if (denied) return denied;
     let counters = false;
     let table: TableName | undefined;
     for (let i = 1; i < argv.length; i++) {
