@@ -130,6 +130,52 @@ export const AppInfoV = obj({
 });
 export type AppInfo = Infer<typeof AppInfoV>;
 
+const short = text(400);
+const DockerNamespaceV = obj({
+  type: literal('net', 'pid', 'mnt', 'uts', 'ipc', 'cgroup', 'user'),
+  /** own = a new namespace; host = the machine's; container = another container's (`--network container:NAME`). */
+  mode: literal('own', 'host', 'container', 'none'),
+  netns: short,
+  sharedWith: short,
+});
+
+/** One container as `docker inspect` knows it, with what the kernel sees of it. */
+export const DockerContainerV = obj({
+  name: short,
+  id: short,
+  shortId: short,
+  image: short,
+  command: text(4000),
+  status: literal('created', 'running', 'exited'),
+  exitCode: int(),
+  pid: int(0),
+  networkMode: short,
+  networks: arr(obj({ name: short, driver: short, ip: short, prefixLen: int(0, 32), gateway: short, mac: short, ifname: short, hostIf: short }), 100),
+  ports: arr(obj({ proto: literal('tcp', 'udp'), hostIp: short, hostPort: int(0, 65535), port: int(0, 65535) }), 1000),
+  namespaces: arr(DockerNamespaceV, 16),
+  cgroup: short,
+  capabilities: obj({ effective: arr(short, 64), added: arr(short, 64), dropped: arr(short, 64), privileged: bool }),
+  seccomp: literal('builtin', 'unconfined'),
+  apparmor: short,
+  layers: obj({ lower: arr(text(4000), 128), upper: text(4000), merged: text(4000), work: text(4000) }),
+});
+export type DockerContainer = Infer<typeof DockerContainerV>;
+
+/** A docker command and the kernel-level commands dockerd ran for it (ip, sysctl, iptables, socat…). */
+export const DockerActionV = obj({ command: text(20_000), kernel: arr(text(20_000), 100_000) });
+export type DockerAction = Infer<typeof DockerActionV>;
+
+/** Every machine of the session that runs an emulated dockerd. */
+export const DockerMachineV = obj({
+  machine: short,
+  engine: int(0, 1000),
+  userlandProxy: bool,
+  iptables: bool,
+  containers: arr(DockerContainerV, 10_000),
+  actions: arr(DockerActionV, 100_000),
+});
+export type DockerMachine = Infer<typeof DockerMachineV>;
+
 /** Every method: argument validator, result validator. */
 export const API = {
   'app.info': { arg: none, result: AppInfoV },
@@ -161,6 +207,14 @@ export const API = {
   'session.setView': { arg: obj({ view: ViewStateV }), result: none },
   'session.annotate': { arg: obj({ seq: nullable(int(0)), text: str({ min: 1, max: 10_000 }) }), result: AnnotationV },
   'op.cancel': { arg: obj({ opId }), result: bool },
+  /** The containers and dockerd actions of every machine, as of now in the current recording. */
+  'docker.state': { arg: none, result: arr(DockerMachineV, 1000) },
+  /**
+   * Saves the lab with every docker command replaced by the kernel-level commands dockerd ran
+   * (a lab that runs on a real kernel). Asks the host for a path like session.save (`name` = a file
+   * name in the web host's folder); null = the user cancelled.
+   */
+  'docker.exportKernelLab': { arg: obj({ name: opt(str({ min: 1, max: 120 })) }), result: nullable(obj({ path: filePath, lines: int(0) })) },
 } as const;
 
 export type Method = keyof typeof API;

@@ -7,6 +7,7 @@
 import { parentPort } from 'node:worker_threads';
 import type { KernelEvent } from '../../src-shared/events.ts';
 import type { CommandResult, LabRun, ProbeResult, TablesSnapshot } from '../lab/types.ts';
+import type { PanelMachine } from '../userspace/docker/panel.ts';
 import type { WorkerReply, WorkerRequest } from './worker-protocol.ts';
 
 /** What the worker needs of src-main/lab/session.ts's LabSession. */
@@ -21,7 +22,16 @@ export interface LabSessionLike {
 }
 export type LabSessionCtor = new (source: string, opts?: { seed?: number; file?: string }) => LabSessionLike;
 
+/** The docker panel's two questions, answered by the real worker from its World (docker/panel.ts, expand.ts). */
+export interface DockerSupport<S extends LabSessionLike = LabSessionLike> {
+  /** Every machine's dockerd: containers and the kernel commands per docker command. */
+  panel(session: S): PanelMachine[];
+  /** A docker lab as the kernel-level lab dockerd's commands make of it (runs in a private World). */
+  expand(source: string): string;
+}
+
 let LabSession: LabSessionCtor;
+let docker: DockerSupport | null = null;
 let session: LabSessionLike | null = null;
 let sent = 0;
 
@@ -56,6 +66,10 @@ function handle(req: WorkerRequest): WorkerReply {
     }
     case 'snapshot':
       return { id: req.id, ok: true, type: 'snapshot', snapshot: need().snapshot() };
+    case 'docker':
+      return { id: req.id, ok: true, type: 'docker', machines: needDocker().panel(need()) };
+    case 'expand':
+      return { id: req.id, ok: true, type: 'expand', text: needDocker().expand(req.source) };
   }
 }
 
@@ -64,9 +78,15 @@ function need(): LabSessionLike {
   return session;
 }
 
+function needDocker(): DockerSupport {
+  if (!docker) throw new Error('this model has no docker support');
+  return docker;
+}
+
 /** Serves requests from the services with sessions made by `ctor` (the real LabSession, or a test double). */
-export function serveLabWorker(ctor: LabSessionCtor): void {
+export function serveLabWorker<S extends LabSessionLike>(ctor: new (source: string, opts?: { seed?: number; file?: string }) => S, dockerSupport?: DockerSupport<S>): void {
   LabSession = ctor;
+  docker = (dockerSupport as DockerSupport | undefined) ?? null;
   parentPort!.on('message', onMessage);
 }
 

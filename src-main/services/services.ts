@@ -11,6 +11,7 @@ import {
   type AppInfo,
   type ArgOf,
   type ConsoleEntry,
+  type DockerMachine,
   type Handlers,
   type Push,
   type RecoveryEntry,
@@ -21,7 +22,9 @@ import type { KernelEvent } from '../../src-shared/events.ts';
 import { LabSyntaxError, parseLab, type LabSource } from '../lab/parse.ts';
 import type { CommandResult, ProbeResult } from '../lab/types.ts';
 import { SESSION_EXT, SessionStore, removeDbFiles, type DocRow, type JournalInput } from '../store/session-store.ts';
+import type { PanelMachine } from '../userspace/docker/panel.ts';
 import { LabEngine, type WorkerFactory } from './engine.ts';
+import { writeTextAtomic } from './files.ts';
 import { loadBuiltinLabs, type BuiltinLab } from './labs.ts';
 import { SettingsStore } from './settings.ts';
 
@@ -31,10 +34,16 @@ export interface Host {
   /** Folder the web host saves into and opens from; null when dialogs choose (Electron). */
   readonly documents: string | null;
   chooseOpenPath(): Promise<string | null>;
-  chooseSavePath(suggestedName: string): Promise<string | null>;
+  /**
+   * A path to save to. `kind` says what is saved (a session by default, or a lab text for the
+   * docker panel's kernel-level export) so a dialog can offer the right file type.
+   */
+  chooseSavePath(suggestedName: string, kind?: SaveKind): Promise<string | null>;
   /** Told after every open and save (Electron adds it to the OS's recent documents). */
   noteRecent?(file: string): void;
 }
+
+export type SaveKind = 'session' | 'lab';
 
 export interface ServicesOptions {
   readonly dataDir: string;
@@ -467,6 +476,39 @@ export class KpathServices implements Handlers {
     });
   }
 
+  // -- the docker panel ----------------------------------------------------------------------------
+
+  'docker.state'(): Promise<ResultOf<'docker.state'>> {
+    return this.serial(async () => {
+      const o = this.need();
+      await this.ensureEngine(o, null);
+      const r = await this.engine.request({ type: 'docker' }, 'docker');
+      return r.machines.map(toWireMachine);
+    });
+  }
+
+  'docker.exportKernelLab'(arg: ArgOf<'docker.exportKernelLab'>): Promise<ResultOf<'docker.exportKernelLab'>> {
+    return this.serial(async () => {
+      const o = this.need();
+      const doc = o.store.doc();
+      // Expanded in the worker: the expansion replays the lab's setup in a World of its own.
+      // (A worker spawned for this holds no lab; the next run replays the journal into it.)
+      const { text } = await this.engine.request({ type: 'expand', source: doc.source }, 'expand');
+      const base = safeFileName(doc.labFile.replace(/\.lab$/, '')) + '.kernel';
+      let target: string | null;
+      const docs = this.opts.host.documents;
+      if (docs !== null && arg.name !== undefined) target = path.join(docs, safeFileName(arg.name.replace(/\.lab$/, '')) + LAB_EXT);
+      else {
+        target = await this.opts.host.chooseSavePath(base + LAB_EXT, 'lab');
+        if (target === null) return null;
+        if (!target.endsWith(LAB_EXT)) target += LAB_EXT;
+      }
+      fs.mkdirSync(path.dirname(target), { recursive: true });
+      writeTextAtomic(target, text);
+      return { path: path.resolve(target), lines: text.split('\n').length - 1 };
+    });
+  }
+
   'session.setView'(arg: ArgOf<'session.setView'>): void {
     this.need().store.setView(arg.view);
   }
@@ -475,6 +517,24 @@ export class KpathServices implements Handlers {
     const o = this.need();
     return o.store.annotate(o.store.epoch().id, arg.seq, arg.text);
   }
+}
+
+const LAB_EXT = '.lab';
+
+/** The worker's panel record on the wire; the compiler checks both shapes agree. */
+function toWireMachine(m: PanelMachine): DockerMachine {
+  return {
+    ...m,
+    containers: m.containers.map((c) => ({
+      ...c,
+      networks: [...c.networks],
+      ports: [...c.ports],
+      namespaces: [...c.namespaces],
+      capabilities: { ...c.capabilities, effective: [...c.capabilities.effective], added: [...c.capabilities.added], dropped: [...c.capabilities.dropped] },
+      layers: { ...c.layers, lower: [...c.layers.lower] },
+    })),
+    actions: m.actions.map((a) => ({ command: a.command, kernel: [...a.kernel] })),
+  };
 }
 
 function parse(source: string, file: string): LabSource {

@@ -1,13 +1,16 @@
 // Messages between the services and the model's worker thread (lab-worker.ts).
 import type { CommandResult, ProbeResult, TablesSnapshot } from '../lab/types.ts';
 import type { KernelEvent } from '../../src-shared/events.ts';
+import type { PanelMachine } from '../userspace/docker/panel.ts';
 
 export type WorkerRequest =
   | { id: number; type: 'init'; source: string; seed: number; file: string }
   | { id: number; type: 'setup' }
   | { id: number; type: 'probe'; index: number }
   | { id: number; type: 'exec'; target: string; command: string }
-  | { id: number; type: 'snapshot' };
+  | { id: number; type: 'snapshot' }
+  | { id: number; type: 'docker' }
+  | { id: number; type: 'expand'; source: string };
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 export type WorkerRequestBody = DistributiveOmit<WorkerRequest, 'id'>;
@@ -17,4 +20,6 @@ export type WorkerReply =
   | { id: number; ok: true; type: 'results'; results: CommandResult[]; events: KernelEvent[] }
   | { id: number; ok: true; type: 'probe'; result: ProbeResult; events: KernelEvent[] }
   | { id: number; ok: true; type: 'snapshot'; snapshot: TablesSnapshot }
+  | { id: number; ok: true; type: 'docker'; machines: PanelMachine[] }
+  | { id: number; ok: true; type: 'expand'; text: string }
   | { id: number; ok: false; name: string; message: string; where: { file: string; line: number; col: number } | undefined };

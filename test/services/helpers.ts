@@ -16,19 +16,25 @@ probe host: echo hello
 probe c1: spin
 `;
 
-export function makeServices(opts: { dataDir?: string; documents?: string | null; savePath?: string | null } = {}) {
+/** The real model's worker (src-main/services/lab-worker.ts), for tests that need the kernel model itself. */
+export const REAL_WORKER = new URL('../../src-main/services/lab-worker.ts', import.meta.url);
+
+export function makeServices(opts: { dataDir?: string; documents?: string | null; savePath?: string | null; labs?: Record<string, string>; worker?: URL } = {}) {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'kpath-svc-'));
   const labsDir = path.join(root, 'labs');
   fs.mkdirSync(labsDir);
   fs.writeFileSync(path.join(labsDir, 'veth.lab'), LAB);
   fs.writeFileSync(path.join(labsDir, 'broken.lab'), 'machine\n');
-  const host: Host & { savePath: string | null } = {
+  for (const [name, text] of Object.entries(opts.labs ?? {})) fs.writeFileSync(path.join(labsDir, `${name}.lab`), text);
+  const host: Host & { savePath: string | null; saveKinds: string[] } = {
     transport: 'memory',
     versions: { node: process.versions.node },
     documents: opts.documents ?? null,
     savePath: opts.savePath ?? path.join(root, 'saved.kpath'),
     chooseOpenPath: async () => null,
-    async chooseSavePath() {
+    saveKinds: [] as string[],
+    async chooseSavePath(_name: string, kind?: string) {
+      this.saveKinds.push(kind ?? 'session');
       return this.savePath;
     },
   };
@@ -37,7 +43,7 @@ export function makeServices(opts: { dataDir?: string; documents?: string | null
     labsDir,
     host,
     version: '0.0.0-test',
-    worker: workerFactory(new URL('./fake-worker.ts', import.meta.url)),
+    worker: workerFactory(opts.worker ?? new URL('./fake-worker.ts', import.meta.url)),
   });
   const pushes: Push[] = [];
   services.onPush((p) => pushes.push(p));
