@@ -2,7 +2,7 @@
 // fields and call its methods; only this class talks to the API. Large, immutable data (the
 // session view, the event page) sits in $state.raw so Svelte does not proxy it.
 
-import { ApiClient, toApiError, type ApiErrorData, type AppInfo, type LabInfo, type Push, type RecentEntry, type RecoveryEntry, type SessionView, type Settings } from '../../src-shared/api.ts';
+import { ApiClient, toApiError, type ApiErrorData, type AppInfo, type DockerMachine, type LabInfo, type Push, type RecentEntry, type RecoveryEntry, type SessionView, type Settings } from '../../src-shared/api.ts';
 import type { KernelEvent } from '../../src-shared/events.ts';
 import { applyLocale, osLocale, type Locale } from './i18n.ts';
 
@@ -30,6 +30,11 @@ export class AppState {
   settings = $state.raw<Settings>({ locale: null, theme: 'system' });
   confirmClose = $state(false);
   askName = $state(false);
+  /** The docker panel: every dockerd of the session (null until asked, or for a lab without docker). */
+  docker = $state.raw<DockerMachine[] | null>(null);
+  inspectorTab = $state<'containers' | 'dockerd'>('containers');
+  askExportName = $state(false);
+  exported = $state.raw<{ path: string; lines: number } | null>(null);
   private runningOp: string | null = null;
 
   constructor(readonly api: ApiClient) {
@@ -115,8 +120,43 @@ export class AppState {
   }
 
   private async adopt(view: SessionView): Promise<void> {
+    if (this.session?.docId !== view.docId) {
+      this.docker = null;
+      this.exported = null;
+      this.askExportName = false;
+    }
     this.session = view;
     await this.loadEvents();
+    await this.loadDocker();
+  }
+
+  /** A lab that names docker or dockerd, in its text or in a command typed in the console. */
+  get usesDocker(): boolean {
+    const s = this.session;
+    const re = /(^|[\s;|&])dockerd?(\s|$)/m;
+    return !!s && (re.test(s.source) || s.journal.some((j) => re.test(j.command)));
+  }
+
+  /** Asks the model for the docker panel (it may replay the journal first, so only for docker labs). */
+  async loadDocker(): Promise<void> {
+    if (!this.usesDocker) {
+      this.docker = null;
+      return;
+    }
+    this.docker = await this.api.call('docker.state');
+  }
+
+  async exportKernelLab(name?: string): Promise<void> {
+    if (!this.session) return;
+    // The web host has no file dialog: ask for a name in the panel, as a first save does.
+    if (this.info?.documents && name === undefined) {
+      this.askExportName = true;
+      return;
+    }
+    this.askExportName = false;
+    await this.guard(async () => {
+      this.exported = await this.api.call('docker.exportKernelLab', name === undefined ? {} : { name });
+    });
   }
 
   /** The events of the last probe (or of everything so far when no probe ran yet). */
@@ -236,6 +276,9 @@ export class AppState {
   private async afterClose(): Promise<void> {
     this.confirmClose = false;
     this.session = null;
+    this.docker = null;
+    this.exported = null;
+    this.askExportName = false;
     this.events = { total: 0, events: [] };
     await this.refreshLibrary();
   }
