@@ -161,6 +161,7 @@ export function rewriteCommand(text: string, names: ReadonlyMap<string, string>,
     const r = rewriteVmCommand(words, text, vm, real);
     return { argv: r.argv, background: background && prog === 'dnsmasq', files: r.files, stopAfter: r.stopAfter, helper: r.helper };
   }
+  if (prog === 'setpriv') return rewriteSetpriv(words, text, names, vm, background);
   if (!ALLOWED_PROGRAMS.has(prog)) throw new UnsupportedCommand(text, `"${prog}" is not a lab command the conformance runner supports`);
 
   const out = [...words];
@@ -201,6 +202,40 @@ export function rewriteCommand(text: string, names: ReadonlyMap<string, string>,
     }
   }
   return { argv: out, background, netnsAdd, outsideNetns };
+}
+
+/** util-linux setpriv options a docker expansion uses: capability sets only (no uid/gid changes). */
+const SETPRIV_VALUE_OPTIONS = new Set(['--bounding-set', '--inh-caps', '--ambient-caps']);
+const SETPRIV_FLAGS = new Set(['--no-new-privs']);
+
+/**
+ * `setpriv [CAPS…] [--] CMD…` (how a `docker exec` into a container without Docker's full
+ * capability set expands): the options are kept, the command after them is checked and rewritten
+ * like any lab command, so setpriv cannot carry a program the runner does not allow.
+ */
+function rewriteSetpriv(words: string[], text: string, names: ReadonlyMap<string, string>, vm: VmContext, background: boolean): Rewritten {
+  const opts: string[] = [];
+  let i = 1;
+  for (; i < words.length; i++) {
+    const w = words[i]!;
+    if (w === '--') {
+      i++;
+      break;
+    }
+    const eq = w.indexOf('=');
+    const name = eq > 0 ? w.slice(0, eq) : w;
+    if (SETPRIV_FLAGS.has(w)) opts.push(w);
+    else if (SETPRIV_VALUE_OPTIONS.has(name)) {
+      if (eq > 0) opts.push(w);
+      else if (i + 1 < words.length) opts.push(w, words[++i]!);
+      else throw new UnsupportedCommand(text, `setpriv: ${w} needs a value`);
+    } else if (w.startsWith('-')) throw new UnsupportedCommand(text, `setpriv option "${w}" is not one the conformance runner allows`);
+    else break;
+  }
+  if (i >= words.length) throw new UnsupportedCommand(text, 'setpriv without a command');
+  const inner = rewriteCommand(words.slice(i).map(quoteWord).join(' '), names, vm);
+  if (inner.background || inner.netnsAdd || inner.outsideNetns || inner.brNetfilter || inner.files || inner.helper || inner.stopAfter) throw new UnsupportedCommand(text, 'setpriv runs one plain command');
+  return { ...inner, argv: ['setpriv', ...opts, '--', ...inner.argv], background };
 }
 
 function quoteWord(w: string): string {

@@ -32,3 +32,16 @@ describe('lab commands for the real kernel', () => {
     expect(shellWords(`nc -l "a b" 'c d' e\\ f`)).toEqual(['nc', '-l', 'a b', 'c d', 'e f']);
   });
 });
+
+describe('setpriv (docker exec into a container with fewer capabilities)', () => {
+  const names = new Map([['c1', 'kpX-c1']]);
+  it('keeps the capability options and rewrites the command after them', () => {
+    const r = rewriteCommand('setpriv --inh-caps -all --bounding-set -all,+chown,+net_bind_service -- ip netns exec c1 iptables -L', names);
+    expect(r.argv).toEqual(['setpriv', '--inh-caps', '-all', '--bounding-set', '-all,+chown,+net_bind_service', '--', 'ip', 'netns', 'exec', 'kpX-c1', 'iptables', '-L']);
+  });
+  it('refuses a program the runner does not allow, options that change ids, and no command', () => {
+    expect(() => rewriteCommand('setpriv --bounding-set -all -- curl http://203.0.113.10/', names)).toThrow(UnsupportedCommand);
+    expect(() => rewriteCommand('setpriv --reuid 1000 -- ip addr', names)).toThrow(/not one the conformance runner allows/);
+    expect(() => rewriteCommand('setpriv --bounding-set -all', names)).toThrow(/without a command/);
+  });
+});
