@@ -35,6 +35,8 @@ export class AppState {
   inspectorTab = $state<'containers' | 'dockerd'>('containers');
   askExportName = $state(false);
   exported = $state.raw<{ path: string; lines: number } | null>(null);
+  /** The dockerd action a console entry pointed at: the dockerd tab opens and shows it. */
+  focusAction = $state.raw<{ machine: string; indices: readonly number[] } | null>(null);
   private runningOp: string | null = null;
 
   constructor(readonly api: ApiClient) {
@@ -124,6 +126,7 @@ export class AppState {
       this.docker = null;
       this.exported = null;
       this.askExportName = false;
+      this.focusAction = null;
     }
     this.session = view;
     await this.loadEvents();
@@ -144,6 +147,11 @@ export class AppState {
       return;
     }
     this.docker = await this.api.call('docker.state');
+  }
+
+  showActions(machine: string, indices: readonly number[]): void {
+    this.inspectorTab = 'dockerd';
+    this.focusAction = { machine, indices };
   }
 
   async exportKernelLab(name?: string): Promise<void> {

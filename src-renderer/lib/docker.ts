@@ -2,7 +2,7 @@
 // (d3-array does the counting; Svelte draws). No DOM, no state.
 
 import { rollups } from 'd3';
-import type { DockerAction, DockerContainer } from '../../src-shared/api.ts';
+import type { ConsoleEntry, DockerAction, DockerContainer, DockerMachine } from '../../src-shared/api.ts';
 
 /** The program of a kernel-level command line (`ip netns exec c1 sysctl …` counts as sysctl). */
 export function programOf(line: string): string {
@@ -22,7 +22,7 @@ export function programCounts(a: DockerAction): { program: string; count: number
 /** A kernel line split into its program and the rest, and its trailing `# comment`. */
 export function splitLine(line: string): { lead: string; program: string; rest: string; comment: string } {
   const hash = line.search(/\s#\s/);
-  const body = hash >= 0 ? line.slice(0, hash) : line;
+  const body = hash >= 0 ? line.slice(0, hash).trimEnd() : line;
   const comment = hash >= 0 ? line.slice(hash).trim().replace(/^#\s*/, '') : '';
   const program = programOf(body);
   const at = program ? body.indexOf(program, body.startsWith('ip netns exec') ? 'ip netns exec'.length : 0) : -1;
@@ -42,4 +42,41 @@ export function isAutostart(command: string): boolean {
  */
 export function lowerLayers(c: DockerContainer): { path: string; kind: 'init' | 'image' }[] {
   return c.layers.lower.filter((l) => l !== '').map((path) => ({ path, kind: /-init\/diff$/.test(path) ? 'init' : 'image' }));
+}
+
+/** A command line compared loosely: no `# comment`, no quotes, single spaces (dockerd re-quotes argv). */
+export function normCommand(cmd: string): string {
+  return cmd.replace(/\s+#.*$/, '').replace(/['"]/g, '').replace(/\s+/g, ' ').trim();
+}
+
+export interface ActionRef {
+  readonly machine: string;
+  /** Indices into that machine's actions: dockerd's own start (when this command caused it), then the command's. */
+  readonly indices: readonly number[];
+  readonly kernelCount: number;
+}
+
+/**
+ * Which dockerd action each docker command of the console journal became. dockerd records the
+ * command it was given; the journal has what was typed. They are matched in order, per machine
+ * (the console target when it is a machine with a dockerd, else any), by their loose text.
+ */
+export function actionsByEntry(journal: readonly ConsoleEntry[], machines: readonly DockerMachine[]): Map<number, ActionRef> {
+  const out = new Map<number, ActionRef>();
+  const used = new Map(machines.map((d) => [d.machine, new Set<number>()]));
+  for (const j of journal) {
+    if (!/^dockerd?(\s|$)/.test(j.command.trim())) continue;
+    const want = normCommand(j.command);
+    const pool = machines.some((d) => d.machine === j.target) ? machines.filter((d) => d.machine === j.target) : machines;
+    for (const d of pool) {
+      const seen = used.get(d.machine)!;
+      const i = d.actions.findIndex((a, k) => !seen.has(k) && normCommand(a.command) === want);
+      if (i < 0) continue;
+      const indices = i > 0 && isAutostart(d.actions[i - 1]!.command) && !seen.has(i - 1) ? [i - 1, i] : [i];
+      for (const k of indices) seen.add(k);
+      out.set(j.id, { machine: d.machine, indices, kernelCount: indices.reduce((n, k) => n + d.actions[k]!.kernel.length, 0) });
+      break;
+    }
+  }
+  return out;
 }

@@ -121,16 +121,27 @@ describe.skipIf(!have)('the docker panel in a browser (npm run web)', () => {
     expect(await clipped(page)).toEqual([]);
     await page.screenshot({ path: path.join(shots, 'docker-containers-en.png') });
 
-    // What did dockerd do? The docker run, collapsed, with a count; opened, an iptables line.
+    // What did dockerd do? Every docker command folded, with a count.
     await page.getByTestId('tab-dockerd').click();
+    const autostart = page.getByTestId('docker-action').first();
+    expect(await autostart.textContent()).toContain('started by the first docker command');
+    expect(await autostart.getByTestId('docker-action-count').textContent()).toMatch(/dockerd ran \d+ kernel commands/);
     const run = page.getByTestId('docker-action').filter({ hasText: 'docker run -d --name web' });
     const count = await run.getByTestId('docker-action-count').textContent();
     expect(count).toMatch(/dockerd ran \d+ kernel commands/);
     const n = Number(/ran (\d+)/.exec(count!)![1]);
     expect(n).toBeGreaterThan(5);
     expect(await run.getByTestId('kernel-lines').isVisible()).toBe(false);
-    await run.getByTestId('docker-action-count').click();
+    expect(await autostart.getByTestId('kernel-lines').isVisible()).toBe(false);
+    // The console's docker run says the same under the command, and its link unfolds that action.
+    await page.getByTestId('tab-containers').click();
+    const consoleRun = page.getByTestId('console-entry').filter({ hasText: 'docker run -d --name web' });
+    const link = consoleRun.getByTestId('console-dockerd');
+    const total = Number(/ran (\d+)/.exec((await link.textContent())!)![1]);
+    expect(total).toBeGreaterThan(n); // dockerd's own start is part of the first docker command
+    await link.click();
     await run.getByTestId('kernel-lines').waitFor();
+    expect(await autostart.getByTestId('kernel-lines').isVisible()).toBe(true);
     const lines = await run.getByTestId('kernel-lines').locator('li').allTextContents();
     expect(lines).toHaveLength(n);
     expect(lines.some((l) => /^iptables -t nat -A DOCKER .*--dport 8080 -j DNAT --to-destination 172\.17\.0\.2:80$/.test(l))).toBe(true);
@@ -155,8 +166,8 @@ describe.skipIf(!have)('the docker panel in a browser (npm run web)', () => {
     expect(await page.getByTestId('tab-dockerd').textContent()).toBe('dockerd 做了什么？');
     const runZh = page.getByTestId('docker-action').filter({ hasText: 'docker run -d --name web' });
     expect(await runZh.getByTestId('docker-action-count').textContent()).toContain(`dockerd 执行了 ${n} 条内核级命令`);
-    await runZh.getByTestId('docker-action-count').click();
-    await runZh.getByTestId('kernel-lines').waitFor();
+    await runZh.getByTestId('kernel-lines').waitFor(); // still the focused action, unfolded
+    expect(await page.getByTestId('console-dockerd').first().textContent()).toBe(`dockerd 执行了 ${total} 条内核级命令 ›`);
     expect(await page.getByTestId('export-kernel-lab').textContent()).toBe('导出为内核级实验…');
     expect(await clipped(page)).toEqual([]);
     await page.screenshot({ path: path.join(shots, 'docker-dockerd-zh.png') });
