@@ -1,5 +1,4 @@
-// Command-line faces of the conformance runner:
-//   kpath verify LAB [--kernel-only] [--seed N]   → verifyCommand (the CLI's `verify` calls it)
+// The command-line face of the conformance runner (`kpath verify` is src-main/cli/verify.ts):
 //   node bin/conformance.js [LAB…]                → conformanceMain (`npm run conformance`): every
 //     built-in lab, a diff per disagreeing lab, `conformance: N/M labs agree`, exit 1 on any
 //     disagreement not listed with a reason in test/conformance/known-differences.
@@ -7,37 +6,13 @@
 import { UnsupportedCommand } from './commands.ts';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { kernelPath, realKernelAvailable, verifyLab } from './verify.ts';
+import { realKernelAvailable, verifyLab } from './verify.ts';
 
 type Out = (text: string) => void;
 
 function option(argv: string[], name: string): string | undefined {
   const i = argv.indexOf(name);
   return i >= 0 ? argv[i + 1] : undefined;
-}
-
-/** `kpath verify LAB`: 0 agree, 1 disagree, 2 usage error; 0 with a printed reason when the kernel cannot be used. */
-export async function verifyCommand(argv: string[], out: Out = (t) => process.stdout.write(t), err: Out = (t) => process.stderr.write(t)): Promise<number> {
-  const file = argv.find((a, i) => !a.startsWith('--') && argv[i - 1] !== '--seed');
-  if (!file) {
-    err('usage: kpath verify LAB [--kernel-only] [--seed N]\n');
-    return 2;
-  }
-  const avail = realKernelAvailable();
-  if (!avail.ok) {
-    out(`verify skipped: ${avail.reason}\n`);
-    return 0;
-  }
-  if (argv.includes('--kernel-only')) {
-    out(await kernelPath(file));
-    return 0;
-  }
-  const seed = Number(option(argv, '--seed') ?? 1);
-  const r = await verifyLab(file, { seed });
-  out(`== kernel\n${r.kernel}`);
-  if (r.model !== undefined) out(`== model\n${r.model}`);
-  out(r.agree ? `== ${file}: the model agrees with the kernel\n` : `== diff (${file})\n${r.diff}`);
-  return r.agree ? 0 : 1;
 }
 
 /** `known-differences`: `<lab file name>: <reason>` per line, `#` comments. */

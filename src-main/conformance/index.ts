@@ -19,4 +19,4 @@ export { kernelDoc, modelDoc, renderDoc, diffDocs, modelPathLines, type PathDoc 
 export { pathLines, buildVisits, canonicalLine, Labeller, defaultChainInfo } from './normalise.ts';
 export { parseMonitorTrace } from './trace.ts';
 export { decodeCollector, decodeHeaders } from './trace-netlink.ts';
-export { verifyCommand, conformanceMain } from './cli.ts';
+export { conformanceMain } from './cli.ts';
