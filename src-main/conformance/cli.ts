@@ -34,10 +34,12 @@ export async function conformanceMain(argv: string[], out: Out = (t) => process.
   const root = new URL('../../', import.meta.url).pathname;
   const known = readKnownDifferences(option(argv, '--known') ?? join(root, 'test/conformance/known-differences'));
   let labs = argv.filter((a, i) => !a.startsWith('--') && argv[i - 1] !== '--known');
+  const dir = join(root, 'resources/labs');
   if (labs.length === 0) {
-    const dir = join(root, 'resources/labs');
     labs = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.lab')).sort().map((f) => join(dir, f)) : [];
   }
+  // A built-in lab may be named by its file name alone (`npm run conformance -- macvlan.lab`).
+  labs = labs.map((l) => (!existsSync(l) && existsSync(join(dir, l)) ? join(dir, l) : l));
   const avail = realKernelAvailable();
   if (!avail.ok) {
     out(`conformance skipped: ${avail.reason}\n`);
