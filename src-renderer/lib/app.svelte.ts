@@ -33,6 +33,8 @@ export class AppState {
   /** The docker panel: every dockerd of the session (null until asked, or for a lab without docker). */
   docker = $state.raw<DockerMachine[] | null>(null);
   inspectorTab = $state<'containers' | 'dockerd'>('containers');
+  /** Which container cards the user unfolded or folded, by container id (kept across a language switch). */
+  cardOpen = $state<Record<string, boolean>>({});
   askExportName = $state(false);
   exported = $state.raw<{ path: string; lines: number } | null>(null);
   /** The dockerd action a console entry pointed at: the dockerd tab opens and shows it. */
@@ -127,6 +129,7 @@ export class AppState {
       this.exported = null;
       this.askExportName = false;
       this.focusAction = null;
+      this.cardOpen = {};
     }
     this.session = view;
     await this.loadEvents();

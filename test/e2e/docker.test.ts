@@ -186,6 +186,59 @@ describe.skipIf(!have)('the docker panel in a browser (npm run web)', () => {
     await webZh.getByTestId('group-layers').scrollIntoViewIfNeeded();
     await page.screenshot({ path: path.join(shots, 'docker-layers-zh.png') });
 
+    // Leave the web host with no session open (it serves one session to every page).
+    await page.getByTestId('close').click();
+    await page.getByTestId('discard').click();
+    await page.getByTestId('library').waitFor();
+    await page.getByTestId('language').selectOption('en');
+    expect(errors).toEqual([]);
+    await page.context().close();
+  }, 120_000);
+  it('shows shared, missing and host namespaces and a privileged container typed in the console', async () => {
+    const { page, errors } = await newPage('en-US');
+    await page.getByTestId('language').selectOption('en');
+    await page.getByTestId('lab-docker-modes').click();
+    await page.getByTestId('run-all').click();
+    await page.getByTestId('probe-5').getByTestId('outcome').waitFor();
+    await page.getByTestId('console-input').fill('docker run -d --name p1 --privileged --network host busybox sleep 100');
+    await page.getByTestId('console-input').press('Enter');
+    await page.getByTestId('container-p1').waitFor();
+    const card = async (name: string) => {
+      const c = page.getByTestId(`container-${name}`);
+      if ((await c.getAttribute('open')) === null) await c.locator('summary').click();
+      return c;
+    };
+    const s1 = await card('s1');
+    expect(await s1.getByTestId('ns-net').textContent()).toContain('shared with container c1 (netns c1)');
+    expect(await s1.getByTestId('network-mode').textContent()).toMatch(/^container:[0-9a-f]{64}$/);
+    const n1 = await card('n1');
+    expect(await n1.getByTestId('group-network').textContent()).toContain('No interface but lo');
+    expect(await n1.getByTestId('ns-net').textContent()).toContain('own: netns n1');
+    const m1 = await card('m1');
+    expect(await m1.getByTestId('group-network').textContent()).toContain('eth0 192.168.1.60/24 on network lan');
+    const p1 = await card('p1');
+    expect(await p1.getByTestId('ns-net').textContent()).toContain('shared with the host (netns host)');
+    expect(await p1.getByTestId('group-caps').textContent()).toContain('--privileged: every capability');
+    expect(await p1.getByTestId('group-caps').textContent()).toContain('CAP_SYS_ADMIN');
+    expect(await p1.getByTestId('group-seccomp').textContent()).toContain('unconfined: no filter');
+    const typed = page.getByTestId('console-entry').filter({ hasText: 'docker run -d --name p1' });
+    expect(await typed.getByTestId('console-dockerd').textContent()).toMatch(/^dockerd ran (no kernel command|1 kernel command|\d+ kernel commands) ›$/);
+    expect(await clipped(page)).toEqual([]);
+    await s1.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(shots, 'docker-modes-en.png') });
+    await page.getByTestId('language').selectOption('zh-CN');
+    await page.locator('select').first().selectOption('dark');
+    const s1zh = page.getByTestId('container-s1');
+    await expect.poll(() => s1zh.getByTestId('ns-net').textContent()).toContain('与容器 c1 共享（netns c1）');
+    expect(await s1zh.getByTestId('ns-net').isVisible()).toBe(true); // unfolded cards stay unfolded
+    await page.getByTestId('container-p1').scrollIntoViewIfNeeded();
+    expect(await clipped(page)).toEqual([]);
+    await page.screenshot({ path: path.join(shots, 'docker-modes-zh-dark.png') });
+    await page.locator('select').first().selectOption('system');
+    // Leave the web host with no session open (it serves one session to every page).
+    await page.getByTestId('close').click();
+    await page.getByTestId('discard').click();
+    await page.getByTestId('library').waitFor();
     await page.getByTestId('language').selectOption('en');
     expect(errors).toEqual([]);
     await page.context().close();
