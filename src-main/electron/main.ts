@@ -99,9 +99,11 @@ async function start(): Promise<void> {
         const r = await dialog.showOpenDialog(win!, { properties: ['openFile'], filters: [{ name: t.dialog_session_filter ?? 'kpath', extensions: ['kpath'] }] });
         return r.canceled ? null : (r.filePaths[0] ?? null);
       },
-      async chooseSavePath(name) {
+      async chooseSavePath(name, kind) {
         const t = messages(locale());
-        const r = await dialog.showSaveDialog(win!, { defaultPath: path.join(app.getPath('documents'), name), filters: [{ name: t.dialog_session_filter ?? 'kpath', extensions: ['kpath'] }] });
+        // A kernel-level lab export is a .lab file; everything else the app saves is a session.
+        const filter = kind === 'lab' ? { name: t.dialog_lab_filter ?? 'lab', extensions: ['lab'] } : { name: t.dialog_session_filter ?? 'kpath', extensions: ['kpath'] };
+        const r = await dialog.showSaveDialog(win!, { defaultPath: path.join(app.getPath('documents'), name), filters: [filter] });
         return r.canceled ? null : (r.filePath ?? null);
       },
       noteRecent: (file) => {
