@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { expandDockerLab } from '../userspace/docker.ts';
 import '../userspace/all.ts';
-import { writeFileAtomic } from './write-file.ts';
+import { writeTextAtomic } from '../services/files.ts';
 
 const USAGE = 'usage: kpath expand LAB [-o OUT]';
 
@@ -37,6 +37,10 @@ export function expandCommand(args: string[], out: (s: string) => void, err: (s:
     return err(`kpath: ${file}: ${e instanceof Error ? e.message : String(e)}\n`), 1;
   }
   if (!output) return out(expanded), 0;
-  const failed = writeFileAtomic(output, expanded);
-  return failed ? (err(failed + '\n'), 1) : 0;
+  try {
+    writeTextAtomic(output, expanded);
+    return 0;
+  } catch (e) {
+    return err(`kpath: ${e instanceof Error ? e.message : String(e)}\n`), 1;
+  }
 }

@@ -5,7 +5,7 @@
 
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { writeFileAtomic } from './write-file.ts';
+import { writeTextAtomic } from '../services/files.ts';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { buildCheckedLab, type HostDump } from '../importer/build.ts';
@@ -73,8 +73,11 @@ export function importCommand(args: string[], out: (s: string) => void, err: (s:
   if (typeof dump === 'string') return err(dump + '\n'), 2;
   const { text, skipped } = buildCheckedLab(dump);
   if (output) {
-    const failed = writeFileAtomic(output, text);
-    if (failed) return err(failed + '\n'), 1;
+    try {
+      writeTextAtomic(output, text);
+    } catch (e) {
+      return err(`kpath: ${e instanceof Error ? e.message : String(e)}\n`), 1;
+    }
   } else out(text);
   if (skipped.length) err(`kpath: ${skipped.length} command(s) the model refused are comments in the lab:\n${skipped.map((s) => `  ${s}`).join('\n')}\n`);
   return 0;

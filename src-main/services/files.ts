@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ApiError } from '../../src-shared/api.ts';
+import { fsyncDir } from '../store/fsync.ts';
 
 const SQLITE_MAGIC = 'SQLite format 3\u0000';
 
@@ -42,14 +43,5 @@ export function writeTextAtomic(target: string, text: string): void {
     fs.rmSync(tmp, { force: true });
     throw new ApiError('file-io', `could not save ${abs}: ${(e as Error).message}`);
   }
-  try {
-    const dfd = fs.openSync(path.dirname(abs), 'r');
-    try {
-      fs.fsyncSync(dfd);
-    } finally {
-      fs.closeSync(dfd);
-    }
-  } catch {
-    /* directories cannot be fsynced on every platform */
-  }
+  fsyncDir(path.dirname(abs));
 }

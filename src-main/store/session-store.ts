@@ -5,6 +5,7 @@
 // writes a complete new file next to the target with SQLite's backup API, fsyncs it and renames
 // it over the target — the target is always either the old or the new session, never half.
 
+import { fsyncDir } from './fsync.ts';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -372,16 +373,7 @@ export class SessionStore {
         fs.closeSync(fd);
       }
       fs.renameSync(tmp, abs);
-      try {
-        const dfd = fs.openSync(path.dirname(abs), 'r');
-        try {
-          fs.fsyncSync(dfd);
-        } finally {
-          fs.closeSync(dfd);
-        }
-      } catch {
-        /* directories cannot be fsynced on every platform */
-      }
+      fsyncDir(path.dirname(abs));
       this.setMeta('origin_path', abs);
       this.setMeta('dirty', '0');
     } catch (e) {

@@ -33,11 +33,20 @@ describe('kpath expand', () => {
     expect(err.join('')).toContain('runs no docker command');
   });
 
-  it('reports a file it cannot write, and leaves no temporary file', () => {
+  it('refuses to replace a saved session, and says why', () => {
+    const target = join(dir, 'session.lab');
+    writeFileSync(target, 'SQLite format 3\u0000rest');
+    const err: string[] = [];
+    expect(expandCommand([lab('docker-publish.lab'), '-o', target], () => {}, (s) => err.push(s))).toBe(1);
+    expect(err.join('')).toContain('it was not replaced');
+    expect(readFileSync(target, 'utf8')).toBe('SQLite format 3\u0000rest');
+  });
+
+  it('reports a file it cannot write', () => {
     const err: string[] = [];
     const target = join(dir, 'missing-dir', 'x.lab');
     expect(expandCommand([lab('docker-publish.lab'), '-o', target], () => {}, (s) => err.push(s))).toBe(1);
-    expect(err.join('')).toContain(`cannot write ${target}`);
+    expect(err.join('')).toContain(`could not save ${target}`);
   });
 
   it('keeps an existing file whole when the write cannot happen', () => {
