@@ -106,6 +106,33 @@ export const LabInfoV = obj({
 });
 export type LabInfo = Infer<typeof LabInfoV>;
 
+/** A prediction of a lesson: asked before watching, checked by running `probe` (1-based) of lab `lab` (a lab id). */
+export const LessonQuestionV = obj({ q: bilingual, answer: bilingual, lab: text(200), probe: int(1, 999) });
+export type LessonQuestion = Infer<typeof LessonQuestionV>;
+
+/** One lesson of the built-in curriculum (resources/lessons.json), in learning order. */
+export const LessonV = obj({
+  id: str({ min: 2, max: 8, pattern: /^L[1-9][0-9]*$/ }),
+  title: bilingual,
+  learn: bilingual,
+  /** Lab ids (resources/labs/ID.lab), in the order to open them. */
+  labs: arr(text(200), 100),
+  /** Comparison set file names (resources/compare/NAME.set). */
+  sets: arr(text(200), 100),
+  questions: arr(LessonQuestionV, 100),
+});
+export type Lesson = Infer<typeof LessonV>;
+
+/**
+ * The lessons, or why the lessons file could not be loaded: `lesson` is the lesson id the problem
+ * is in (null when it is the file as a whole), `field` where in it, `reason` what is wrong (English).
+ */
+export const LessonsV = obj({
+  lessons: arr(LessonV, 1000),
+  error: nullable(obj({ file: text(400), lesson: nullable(text(40)), field: text(2000), reason: text(4000) })),
+});
+export type Lessons = Infer<typeof LessonsV>;
+
 export const RecentEntryV = obj({ path: filePath, title: bilingual, savedAt: text(40) });
 export type RecentEntry = Infer<typeof RecentEntryV>;
 
@@ -182,6 +209,8 @@ export const API = {
   'settings.get': { arg: none, result: SettingsV },
   'settings.set': { arg: obj({ locale: opt(nullable(locale)), theme: opt(literal('system', 'light', 'dark')) }), result: SettingsV },
   'labs.list': { arg: none, result: arr(LabInfoV, 1000) },
+  /** The built-in lessons, validated against the built-in labs and comparison sets. */
+  'lessons.list': { arg: none, result: LessonsV },
   'recent.list': { arg: none, result: arr(RecentEntryV, 100) },
   'recovery.list': { arg: none, result: arr(RecoveryEntryV, 100) },
   'recovery.restore': { arg: obj({ id: text(64) }), result: SessionViewV },

@@ -26,6 +26,7 @@ import type { PanelMachine } from '../userspace/docker/panel.ts';
 import { LabEngine, type WorkerFactory } from './engine.ts';
 import { writeTextAtomic } from './files.ts';
 import { loadBuiltinLabs, type BuiltinLab } from './labs.ts';
+import { loadBuiltinLessons } from './lessons.ts';
 import { SettingsStore } from './settings.ts';
 
 export interface Host {
@@ -48,6 +49,10 @@ export type SaveKind = 'session' | 'lab';
 export interface ServicesOptions {
   readonly dataDir: string;
   readonly labsDir: string;
+  /** The lessons file; by default lessons.json beside the labs folder (resources/lessons.json). */
+  readonly lessonsFile?: string;
+  /** The comparison sets the lessons may name; by default compare/ beside the labs folder. */
+  readonly setsDir?: string;
   readonly worker: WorkerFactory;
   readonly host: Host;
   readonly version: string;
@@ -72,6 +77,7 @@ export class KpathServices implements Handlers {
   /** Paths that came from a dialog, the OS or the command line: the renderer may open these. */
   private readonly trusted = new Set<string>();
   private labsCache: BuiltinLab[] | null = null;
+  private lessonsCache: ResultOf<'lessons.list'> | null = null;
   /** Serialises operations on the session: the model and the store see one at a time. */
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -132,6 +138,17 @@ export class KpathServices implements Handlers {
 
   'labs.list'(): ResultOf<'labs.list'> {
     return this.labs().map((l) => l.info);
+  }
+
+  'lessons.list'(): ResultOf<'lessons.list'> {
+    const { labsDir, lessonsFile, setsDir, log } = this.opts;
+    this.lessonsCache ??= loadBuiltinLessons(
+      lessonsFile ?? path.join(labsDir, '..', 'lessons.json'),
+      setsDir ?? path.join(labsDir, '..', 'compare'),
+      this.labs(),
+      log,
+    );
+    return this.lessonsCache;
   }
 
   'recent.list'(): ResultOf<'recent.list'> {
