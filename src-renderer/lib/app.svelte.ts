@@ -2,9 +2,10 @@
 // fields and call its methods; only this class talks to the API. Large, immutable data (the
 // session view, the event page) sits in $state.raw so Svelte does not proxy it.
 
-import { ApiClient, toApiError, type ApiErrorData, type AppInfo, type DockerMachine, type LabInfo, type Push, type RecentEntry, type RecoveryEntry, type SessionView, type Settings } from '../../src-shared/api.ts';
+import { ApiClient, toApiError, type ApiErrorData, type AppInfo, type DockerMachine, type LabInfo, type Lesson, type Lessons, type Push, type RecentEntry, type RecoveryEntry, type SessionView, type Settings } from '../../src-shared/api.ts';
 import type { KernelEvent } from '../../src-shared/events.ts';
 import { applyLocale, osLocale, type Locale } from './i18n.ts';
+import { startIndex, studyQuestions, type StudyEntry, type StudyQuestion } from './lessons.ts';
 
 export interface Progress {
   readonly opId: string;
@@ -39,6 +40,18 @@ export class AppState {
   exported = $state.raw<{ path: string; lines: number } | null>(null);
   /** The dockerd action a console entry pointed at: the dockerd tab opens and shows it. */
   focusAction = $state.raw<{ machine: string; indices: readonly number[] } | null>(null);
+  lessons = $state.raw<Lesson[]>([]);
+  /** Why resources/lessons.json could not be loaded; the library shows it instead of the lessons. */
+  lessonsError = $state.raw<Lessons['error']>(null);
+  /** Which lessons the library shows unfolded, by id (kept across a language switch). */
+  lessonOpen = $state<Record<string, boolean>>({});
+  /** The lesson the open lab was opened from (null: from the topic list, a file or recovery). */
+  studyLesson = $state<string | null>(null);
+  /** The question the prediction bar shows, and each question's guess, lock and reveal by key. */
+  studyIndex = $state(0);
+  study = $state<Record<string, StudyEntry>>({});
+  /** A lab to open once the current session is closed (the prediction bar's "Open that lab"). */
+  private pendingOpen: { labId: string; lesson: string | null; question: string } | null = null;
   private runningOp: string | null = null;
 
   constructor(readonly api: ApiClient) {
@@ -95,7 +108,71 @@ export class AppState {
   }
 
   async refreshLibrary(): Promise<void> {
-    [this.labs, this.recent] = await Promise.all([this.api.call('labs.list'), this.api.call('recent.list')]);
+    let lessons: Lessons;
+    [this.labs, this.recent, lessons] = await Promise.all([this.api.call('labs.list'), this.api.call('recent.list'), this.api.call('lessons.list')]);
+    this.lessons = lessons.lessons;
+    this.lessonsError = lessons.error;
+  }
+
+  // -- study mode: lessons and the prediction bar ------------------------------------------------
+
+  /** The prediction bar's questions for the open lab. */
+  readonly questions: StudyQuestion[] = $derived(studyQuestions(this.lessons, this.session?.labId ?? null, this.studyLesson));
+
+  studyEntry(key: string): StudyEntry {
+    return this.study[key] ?? { guess: '', locked: false, revealed: false };
+  }
+
+  setGuess(key: string, guess: string): void {
+    const e = this.studyEntry(key);
+    if (!e.locked) this.study[key] = { ...e, guess };
+  }
+
+  /** Lock the guess (free text, or none: "I have my answer"); only a locked guess can be revealed. */
+  lockGuess(key: string): void {
+    this.study[key] = { ...this.studyEntry(key), locked: true };
+  }
+
+  reveal(key: string): void {
+    const e = this.studyEntry(key);
+    if (e.locked) this.study[key] = { ...e, revealed: true };
+  }
+
+  stepQuestion(delta: number): void {
+    const n = this.questions.length;
+    this.studyIndex = Math.min(Math.max(0, this.studyIndex + delta), Math.max(0, n - 1));
+  }
+
+  /** Opens a built-in lab; `lesson` when opened from a lesson, whose questions the bar then asks. */
+  async openLab(labId: string, lesson: string | null = null, question?: string, keepGuesses = false): Promise<void> {
+    await this.guard(async () => {
+      const view = await this.api.call('session.new', { labId });
+      this.beginStudy(lesson, keepGuesses);
+      this.studyIndex = startIndex(studyQuestions(this.lessons, labId, lesson), labId, question);
+      await this.adopt(view);
+    });
+  }
+
+  /**
+   * From the prediction bar: close this lab and open another of the lesson, guesses kept. A lab just
+   * opened, with nothing run or typed, closes without asking (nothing would be lost); otherwise the
+   * usual "unsaved changes" bar asks first.
+   */
+  async switchLab(labId: string, question: string): Promise<void> {
+    const s = this.session;
+    const then = { labId, lesson: this.studyLesson, question };
+    if (s && s.path === null && s.journal.length === 0 && s.annotations.length === 0) {
+      this.pendingOpen = then;
+      await this.discardAndClose();
+    } else {
+      await this.requestClose(then);
+    }
+  }
+
+  private beginStudy(lesson: string | null, keepGuesses = false): void {
+    this.studyLesson = lesson;
+    this.studyIndex = 0;
+    if (!keepGuesses) this.study = {};
   }
 
   private setLocaleLocal(l: Locale): void {
@@ -182,13 +259,10 @@ export class AppState {
     this.events = await this.api.call('session.events', { from: entry.firstSeq, to: entry.endSeq, limit: EVENT_PAGE });
   }
 
-  async openLab(labId: string): Promise<void> {
-    await this.guard(async () => this.adopt(await this.api.call('session.new', { labId })));
-  }
-
   async openRecent(path: string): Promise<void> {
     await this.guard(async () => {
       const v = await this.api.call('session.open', { path });
+      if (v) this.beginStudy(null);
       if (v) await this.adopt(v);
     });
   }
@@ -196,13 +270,16 @@ export class AppState {
   async openFile(): Promise<void> {
     await this.guard(async () => {
       const v = await this.api.call('session.open', {});
+      if (v) this.beginStudy(null);
       if (v) await this.adopt(v);
     });
   }
 
   async restore(id: string): Promise<void> {
     await this.guard(async () => {
-      await this.adopt(await this.api.call('recovery.restore', { id }));
+      const v = await this.api.call('recovery.restore', { id });
+      this.beginStudy(null);
+      await this.adopt(v);
       this.recovery = this.recovery.filter((r) => r.id !== id);
     });
   }
@@ -268,7 +345,9 @@ export class AppState {
     });
   }
 
-  async requestClose(): Promise<void> {
+  /** Closes the session, or asks first when it has unsaved changes; `then` opens a lab afterwards. */
+  async requestClose(then: { labId: string; lesson: string | null; question: string } | null = null): Promise<void> {
+    this.pendingOpen = then;
     if (!this.session) return;
     await this.guard(async () => {
       const r = await this.api.call('session.close', {});
@@ -291,6 +370,9 @@ export class AppState {
     this.exported = null;
     this.askExportName = false;
     this.events = { total: 0, events: [] };
-    await this.refreshLibrary();
+    const next = this.pendingOpen;
+    this.pendingOpen = null;
+    if (next) await this.openLab(next.labId, next.lesson, next.question, true);
+    else await this.refreshLibrary();
   }
 }
