@@ -114,6 +114,8 @@ export type LessonQuestion = Infer<typeof LessonQuestionV>;
 export const LessonV = obj({
   id: str({ min: 2, max: 8, pattern: /^L[1-9][0-9]*$/ }),
   title: bilingual,
+  /** One line for the lesson list. */
+  summary: bilingual,
   learn: bilingual,
   /** Lab ids (resources/labs/ID.lab), in the order to open them. */
   labs: arr(text(200), 100),

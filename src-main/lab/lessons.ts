@@ -55,6 +55,8 @@ export interface LessonQuestion {
 export interface Lesson {
   readonly id: string;
   readonly title: Bilingual;
+  /** One line for the lesson list: what the lesson shows, in a sentence. */
+  readonly summary: Bilingual;
   readonly learn: Bilingual;
   readonly labs: readonly string[];
   readonly sets: readonly string[];
@@ -184,7 +186,7 @@ class Validator {
     if (!/^L[1-9][0-9]*$/.test(id)) this.fail(`${at}.id`, `"${id}" is not a lesson id (L1, L2, …)`);
     if (seen.has(id)) this.fail(id, 'duplicate lesson id');
     seen.add(id);
-    const o = this.obj(v, id, ['id', 'title', 'learn', 'labs', 'sets', 'questions']);
+    const o = this.obj(v, id, ['id', 'title', 'summary', 'learn', 'labs', 'sets', 'questions']);
     const labs = o['labs'];
     if (!Array.isArray(labs) || labs.length === 0) this.fail(`${id} labs`, 'expected a non-empty list of lab file names');
     const sets = o['sets'] ?? [];
@@ -197,6 +199,7 @@ class Validator {
     return {
       id,
       title: this.bilingual(o['title'], `${id} title`),
+      summary: this.bilingual(o['summary'], `${id} summary`),
       learn: this.bilingual(o['learn'], `${id} learn`),
       labs: labNames,
       sets: sets.map((s, i) => this.set(s, `${id} sets[${i}]`)),

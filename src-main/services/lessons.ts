@@ -33,6 +33,7 @@ export function loadBuiltinLessons(file: string, setsDir: string, labs: readonly
       lessons: lessons.map((l) => ({
         id: l.id,
         title: l.title,
+        summary: l.summary,
         learn: l.learn,
         labs: l.labs.map(labId),
         sets: [...l.sets],

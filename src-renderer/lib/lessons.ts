@@ -37,9 +37,3 @@ export function startIndex(questions: readonly StudyQuestion[], labId: string | 
 export function probeHasRun(journal: readonly ConsoleEntry[], probe: number): boolean {
   return journal.some((j) => j.op === 'probe' && j.probe === probe - 1);
 }
-
-/** A lesson's one-line summary: the first sentence of what it teaches. */
-export function firstSentence(text: string): string {
-  const m = /^.*?(?:[.!?](?=\s|$)|[。！？])/su.exec(text.trim());
-  return (m ? m[0] : text).trim();
-}

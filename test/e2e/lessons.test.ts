@@ -121,13 +121,13 @@ describe.skipIf(!have)('lessons in a browser (npm run web)', () => {
     expect(await clipped(page, 'lessons')).toEqual([]);
     await page.screenshot({ path: path.join(shots, 'lessons-library-en.png') });
 
-    // L8's first lab is the manual DNAT one; L8's questions are checked on docker-publish.
+    // L8's first lab is the manual DNAT one: it checks question 1; docker-publish checks the others.
     await l8.getByTestId('lesson-lab-L8-1').click();
     const bar = page.getByTestId('prediction');
     await bar.waitFor();
     expect(await page.getByTestId('header-title').textContent()).not.toBe('');
-    expect(await page.getByTestId('prediction-position').textContent()).toBe('L8 · Question 1 of 3');
-    expect(await page.getByTestId('prediction-question').textContent()).toContain('Which client address does the web server in the container see?');
+    expect(await page.getByTestId('prediction-position').textContent()).toBe('L8 · Question 1 of 4');
+    expect(await page.getByTestId('prediction-question').textContent()).toContain('Which nat rule rewrote it?');
     expect(await page.getByTestId('prediction-check').textContent()).toContain('probe 1');
     expect(await page.getByTestId('prediction-reveal').isDisabled()).toBe(true);
     expect(await page.getByTestId('prediction-prev').isDisabled()).toBe(true);
@@ -136,12 +136,14 @@ describe.skipIf(!have)('lessons in a browser (npm run web)', () => {
     await page.getByTestId('prediction-lock').click();
     expect(await page.getByTestId('prediction-locked').textContent()).toContain('You have your answer');
     await page.getByTestId('prediction-reveal').click();
-    expect(await page.getByTestId('prediction-answer').textContent()).toMatch(/^The LAN machine's own, 192\.168\.1\.30/);
+    expect(await page.getByTestId('prediction-answer').textContent()).toMatch(/^None\. nat rules are consulted only/);
     expect(await layoutOf(page)).toEqual(before);
 
-    // Question 2: a written guess, then the lab that checks it.
+    // Question 3: a written guess, then the lab that checks it.
     await page.getByTestId('prediction-next').click();
-    expect(await page.getByTestId('prediction-position').textContent()).toBe('L8 · Question 2 of 3');
+    expect(await page.getByTestId('prediction-position').textContent()).toBe('L8 · Question 2 of 4');
+    await page.getByTestId('prediction-next').click();
+    expect(await page.getByTestId('prediction-position').textContent()).toBe('L8 · Question 3 of 4');
     await page.getByTestId('prediction-guess').fill('No: dropped before conntrack');
     expect(await page.getByTestId('prediction-lock').textContent()).toBe('Lock my guess');
     await page.getByTestId('prediction-guess').press('Enter');
@@ -150,7 +152,7 @@ describe.skipIf(!have)('lessons in a browser (npm run web)', () => {
     await page.getByTestId('prediction-open-lab').click();
     await expect.poll(() => page.locator('.toolbar .mono').textContent()).toContain('docker-publish.lab');
     // Same lesson, same question, the guess kept; now this lab's probe 2 checks it.
-    expect(await page.getByTestId('prediction-position').textContent()).toBe('L8 · Question 2 of 3');
+    expect(await page.getByTestId('prediction-position').textContent()).toBe('L8 · Question 3 of 4');
     expect(await page.getByTestId('prediction-locked').textContent()).toContain('No: dropped before conntrack');
     expect(await page.getByTestId('prediction-check').textContent()).toContain('Run probe 2 to check.');
     expect(await page.getByTestId('probe-1').getAttribute('class')).toContain('asked');
@@ -172,11 +174,11 @@ describe.skipIf(!have)('lessons in a browser (npm run web)', () => {
 
     // A language switch keeps the guess and the revealed answer.
     await page.getByTestId('language').selectOption('zh-CN');
-    await expect.poll(() => page.getByTestId('prediction-position').textContent()).toBe('L8 · 第 2 题，共 3 题');
+    await expect.poll(() => page.getByTestId('prediction-position').textContent()).toBe('L8 · 第 3 题，共 4 题');
     expect(await page.getByTestId('prediction-answer').textContent()).toMatch(/^Docker 28\.2 及以后不能/);
     expect(await page.getByTestId('prediction-locked').textContent()).toContain('No: dropped before conntrack');
     await page.getByTestId('language').selectOption('en');
-    await expect.poll(() => page.getByTestId('prediction-position').textContent()).toBe('L8 · Question 2 of 3');
+    await expect.poll(() => page.getByTestId('prediction-position').textContent()).toBe('L8 · Question 3 of 4');
 
     // The longest answer of all (L10's third) fits the bar at 1080p, in both languages.
     await page.getByTestId('close').click();
@@ -223,18 +225,21 @@ describe.skipIf(!have)('lessons in a browser (npm run web)', () => {
 
     await l8.getByTestId('lesson-lab-L8-1').click();
     await page.getByTestId('prediction').waitFor();
-    expect(await page.getByTestId('prediction-position').textContent()).toBe('L8 · 第 1 题，共 3 题');
-    expect(await page.getByTestId('prediction-question').textContent()).toContain('容器里的 web 服务器看到的客户端地址是什么？');
+    expect(await page.getByTestId('prediction-position').textContent()).toBe('L8 · 第 1 题，共 4 题');
+    expect(await page.getByTestId('prediction-question').textContent()).toContain('是哪条 nat 规则改写的？');
     expect(await page.getByTestId('prediction-lock').textContent()).toBe('我想好了');
-    await page.getByTestId('prediction-guess').fill('192.168.1.30');
+    await page.getByTestId('prediction-guess').fill('MASQUERADE');
     expect(await page.getByTestId('prediction-lock').textContent()).toBe('锁定猜测');
     await page.getByTestId('prediction-lock').click();
     await page.getByTestId('prediction-reveal').click();
-    expect(await page.getByTestId('prediction-answer').textContent()).toMatch(/^就是它自己的 192\.168\.1\.30/);
+    expect(await page.getByTestId('prediction-answer').textContent()).toMatch(/^没有哪条规则/);
     expect(await barOverflows(page)).toBe(false);
     expect(await clipped(page, 'prediction')).toEqual([]);
     await page.screenshot({ path: path.join(shots, 'lessons-workspace-zh-revealed.png') });
 
+    // Question 2 is checked on docker-publish.
+    await page.getByTestId('prediction-next').click();
+    expect(await page.getByTestId('prediction-question').textContent()).toContain('容器里的 web 服务器看到的客户端地址是什么？');
     await page.getByTestId('prediction-open-lab').click();
     await expect.poll(() => page.locator('.toolbar .mono').textContent()).toContain('docker-publish.lab');
     expect(await page.getByTestId('prediction-check').textContent()).toContain('运行探测 1 来验证。');
@@ -243,14 +248,14 @@ describe.skipIf(!have)('lessons in a browser (npm run web)', () => {
     expect(await page.getByTestId('prediction-ran').textContent()).toBe('✓ 探测 1 已运行：请在事件列表中核对。');
     await page.getByTestId('prediction-next').click();
     await page.getByTestId('prediction-next').click();
-    expect(await page.getByTestId('prediction-position').textContent()).toBe('L8 · 第 3 题，共 3 题');
-    expect(await page.getByTestId('prediction-ran').textContent()).toContain('探测 1 已运行'); // question 3 is checked on probe 1 too
+    expect(await page.getByTestId('prediction-position').textContent()).toBe('L8 · 第 4 题，共 4 题');
+    expect(await page.getByTestId('prediction-ran').textContent()).toContain('探测 1 已运行'); // question 4 is checked on probe 1 too
     expect(await clipped(page, 'prediction')).toEqual([]);
     await page.screenshot({ path: path.join(shots, 'lessons-workspace-zh.png') });
     await page.getByTestId('close').click();
     await page.getByTestId('discard').click();
 
-    // From the topic list: every lesson's questions about that lab (docker-publish: L8's three).
+    // From the topic list: every lesson's questions about that lab (docker-publish: three of L8's).
     await page.getByTestId('lab-docker-publish').click();
     await page.getByTestId('prediction').waitFor();
     expect(await page.getByTestId('prediction-position').textContent()).toBe('L8 · 第 1 题，共 3 题');
@@ -258,7 +263,7 @@ describe.skipIf(!have)('lessons in a browser (npm run web)', () => {
     await page.getByTestId('close').click();
     await page.getByTestId('discard').click();
     // A lab no lesson asks about has no bar.
-    await page.getByTestId('lab-nat-published-port').click();
+    await page.getByTestId('lab-linux-bridge-two-nics').click();
     await page.getByTestId('run-all').waitFor();
     expect(await page.getByTestId('prediction').count()).toBe(0);
     await page.getByTestId('close').click();

@@ -30,6 +30,7 @@ const bi = (en: string, zh: string) => ({ en, zh });
 const LESSON = {
   id: 'L1',
   title: bi('Namespaces', '命名空间'),
+  summary: bi('One stack each.', '各有一套协议栈。'),
   learn: bi('Each namespace has its own devices.', '每个命名空间有自己的设备。'),
   labs: ['veth.lab'],
   sets: ['modes.set'],
@@ -42,7 +43,7 @@ describe('lessons.list', () => {
     const r = services['lessons.list']();
     expect(r).toEqual({
       error: null,
-      lessons: [{ id: 'L1', title: LESSON.title, learn: LESSON.learn, labs: ['veth'], sets: ['modes.set'], questions: [{ q: LESSON.questions[0]!.q, answer: LESSON.questions[0]!.answer, lab: 'veth', probe: 2 }] }],
+      lessons: [{ id: 'L1', title: LESSON.title, summary: LESSON.summary, learn: LESSON.learn, labs: ['veth'], sets: ['modes.set'], questions: [{ q: LESSON.questions[0]!.q, answer: LESSON.questions[0]!.answer, lab: 'veth', probe: 2 }] }],
     });
     expect(API['lessons.list'].result(r, 'result')).toEqual(r);
   });
