@@ -1,60 +1,31 @@
 // End to end: the real renderer in Debian's Chromium against `npm run web` (the built app and the
 // real services and model). Screenshots go to test-results/e2e/ — look at them.
-import { execSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { ensureBuilt, launchChromium, openPage, root, startWebHost, type WebHost } from './harness.ts';
 
-const root = path.resolve(import.meta.dirname, '../..');
 const shots = path.join(root, 'test-results', 'e2e');
-const CHROMIUM = process.env.KPATH_CHROMIUM ?? '/usr/bin/chromium';
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
-let server: ChildProcess;
+let host: WebHost | undefined;
 let url = '';
 let browser: Browser;
-const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kpath-e2e-'));
 
-function startServer(): Promise<string> {
-  return new Promise((resolve, reject) => {
-    server = spawn(process.execPath, ['out/main/web.js', '--port', '0', '--labs', 'test/e2e/labs', '--data-dir', dataDir], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      const m = /running at (http:\/\/127\.0\.0\.1:\d+\/\?token=[a-f0-9]+)/.exec(out);
-      if (m) resolve(m[1]!);
-    };
-    server.stdout!.on('data', onData);
-    server.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    server.on('exit', (code) => reject(new Error(`web host exited ${code}: ${out}`)));
-  });
-}
-
-async function newPage(locale: string): Promise<{ page: Page; errors: string[] }> {
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale, deviceScaleFactor: 1 });
-  const page = await ctx.newPage();
-  const errors: string[] = [];
-  page.on('console', (msg) => msg.type() === 'error' && errors.push(msg.text()));
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(url);
-  return { page, errors };
-}
+const newPage = (locale: string): Promise<{ page: Page; errors: string[] }> => openPage(browser, url, locale, { width: 1280, height: 800 });
 
 describe('kpath in a browser (npm run web)', () => {
   beforeAll(async () => {
-    if (!fs.existsSync(path.join(root, 'out/main/web.js')) || !fs.existsSync(path.join(root, 'out/renderer/index.html'))) {
-      execSync('npx electron-vite build', { cwd: root, stdio: 'inherit' });
-    }
+    ensureBuilt();
     fs.mkdirSync(shots, { recursive: true });
-    url = await startServer();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    host = await startWebHost('test/e2e/labs');
+    url = host.url;
+    browser = await launchChromium();
   }, 180_000);
 
   afterAll(async () => {
     await browser?.close();
-    server?.kill('SIGTERM');
+    host?.server.kill('SIGTERM');
   });
 
   it('opens a built-in lab, runs a probe, saves, closes, reopens the same state, switches language', async () => {

@@ -2,52 +2,20 @@
 // labs. Opens docker-publish, runs it, reads a container's namespaces, capabilities and layers and
 // what dockerd did for `docker run`, exports the kernel-level lab, in English and in Chinese.
 // Screenshots at 1920×1080 go to /tmp/kpath-shots/ (KPATH_SHOTS overrides) — look at them.
-import { execSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { ensureBuilt, haveChromium, launchChromium, openPage, startWebHost, type WebHost } from './harness.ts';
 
-const root = path.resolve(import.meta.dirname, '../..');
 const shots = process.env.KPATH_SHOTS ?? '/tmp/kpath-shots';
-const CHROMIUM = process.env.KPATH_CHROMIUM ?? '/usr/bin/chromium';
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-const have = fs.existsSync(CHROMIUM);
 
-let server: ChildProcess;
+let host: WebHost | undefined;
 let url = '';
 let browser: Browser;
-const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kpath-e2e-docker-'));
-const documents = path.join(dataDir, 'documents');
+let documents = '';
 
-function startServer(): Promise<string> {
-  return new Promise((resolve, reject) => {
-    server = spawn(process.execPath, ['out/main/web.js', '--port', '0', '--labs', 'resources/labs', '--data-dir', dataDir, '--documents', documents], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      const m = /running at (http:\/\/127\.0\.0\.1:\d+\/\?token=[a-f0-9]+)/.exec(out);
-      if (m) resolve(m[1]!);
-    };
-    server.stdout!.on('data', onData);
-    server.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    server.on('exit', (code) => reject(new Error(`web host exited ${code}: ${out}`)));
-  });
-}
-
-async function newPage(locale: string): Promise<{ page: Page; errors: string[] }> {
-  const ctx = await browser.newContext({ viewport: { width: 1920, height: 1080 }, locale, deviceScaleFactor: 1 });
-  const page = await ctx.newPage();
-  const errors: string[] = [];
-  page.on('console', (msg) => msg.type() === 'error' && errors.push(msg.text()));
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(url);
-  return { page, errors };
-}
+const newPage = (locale: string): Promise<{ page: Page; errors: string[] }> => openPage(browser, url, locale);
 
 /** Widths of the panels left of the inspector: the inspector must never move them. */
 async function layoutOf(page: Page): Promise<number[]> {
@@ -69,19 +37,19 @@ async function clipped(page: Page): Promise<string[]> {
   });
 }
 
-describe.skipIf(!have)('the docker panel in a browser (npm run web)', () => {
+describe.skipIf(!haveChromium)('the docker panel in a browser (npm run web)', () => {
   beforeAll(async () => {
-    if (!fs.existsSync(path.join(root, 'out/main/web.js')) || !fs.existsSync(path.join(root, 'out/renderer/index.html'))) {
-      execSync('npx electron-vite build', { cwd: root, stdio: 'inherit' });
-    }
+    ensureBuilt();
     fs.mkdirSync(shots, { recursive: true });
-    url = await startServer();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    host = await startWebHost('resources/labs', { documents: true, prefix: 'kpath-e2e-docker-' });
+    url = host.url;
+    documents = path.join(host.dataDir, 'documents');
+    browser = await launchChromium();
   }, 180_000);
 
   afterAll(async () => {
     await browser?.close();
-    server?.kill('SIGTERM');
+    host?.server.kill('SIGTERM');
   });
 
   it('shows a container and what dockerd did, exports the kernel-level lab, in English and Chinese', async () => {

@@ -5,52 +5,26 @@
 // (the bar then says to check the events, and does not reveal by itself) — in English and Chinese.
 // A broken lessons file shows its problem in the library. Screenshots at 1920×1080 go to
 // /tmp/kpath-shots/lessons-*.png (KPATH_SHOTS overrides) — look at them.
-import { execSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { ensureBuilt, haveChromium, launchChromium, openPage, root, startWebHost, type WebHost } from './harness.ts';
 
-const root = path.resolve(import.meta.dirname, '../..');
 const shots = process.env.KPATH_SHOTS ?? '/tmp/kpath-shots';
-const CHROMIUM = process.env.KPATH_CHROMIUM ?? '/usr/bin/chromium';
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-const have = fs.existsSync(CHROMIUM);
 
-const servers: ChildProcess[] = [];
+const hosts: WebHost[] = [];
 let browser: Browser;
 let url = '';
 
-function startServer(labs: string): Promise<string> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kpath-e2e-lessons-'));
-  return new Promise((resolve, reject) => {
-    const server = spawn(process.execPath, ['out/main/web.js', '--port', '0', '--labs', labs, '--data-dir', dataDir, '--documents', path.join(dataDir, 'documents')], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    servers.push(server);
-    let out = '';
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      const m = /running at (http:\/\/127\.0\.0\.1:\d+\/\?token=[a-f0-9]+)/.exec(out);
-      if (m) resolve(m[1]!);
-    };
-    server.stdout!.on('data', onData);
-    server.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    server.on('exit', (code) => reject(new Error(`web host exited ${code}: ${out}`)));
-  });
+async function startServer(labs: string): Promise<string> {
+  const host = await startWebHost(labs, { documents: true, prefix: 'kpath-e2e-lessons-' });
+  hosts.push(host);
+  return host.url;
 }
 
-async function newPage(locale: string, at = url): Promise<{ page: Page; errors: string[] }> {
-  const ctx = await browser.newContext({ viewport: { width: 1920, height: 1080 }, locale, deviceScaleFactor: 1 });
-  const page = await ctx.newPage();
-  const errors: string[] = [];
-  page.on('console', (msg) => msg.type() === 'error' && errors.push(msg.text()));
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(at);
-  return { page, errors };
-}
+const newPage = (locale: string, at = url): Promise<{ page: Page; errors: string[] }> => openPage(browser, at, locale);
 
 /** Boxes of the workspace's panels: nothing the prediction bar does may move or resize them. */
 async function layoutOf(page: Page): Promise<string[]> {
@@ -84,19 +58,17 @@ async function barOverflows(page: Page): Promise<boolean> {
   return page.getByTestId('prediction').evaluate((bar) => [...bar.children].some((c) => c.scrollHeight > c.clientHeight + 1));
 }
 
-describe.skipIf(!have)('lessons in a browser (npm run web)', () => {
+describe.skipIf(!haveChromium)('lessons in a browser (npm run web)', () => {
   beforeAll(async () => {
-    if (!fs.existsSync(path.join(root, 'out/main/web.js')) || !fs.existsSync(path.join(root, 'out/renderer/index.html'))) {
-      execSync('npx electron-vite build', { cwd: root, stdio: 'inherit' });
-    }
+    ensureBuilt();
     fs.mkdirSync(shots, { recursive: true });
     url = await startServer('resources/labs');
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await launchChromium();
   }, 180_000);
 
   afterAll(async () => {
     await browser?.close();
-    for (const s of servers) s.kill('SIGTERM');
+    for (const h of hosts) h.server.kill('SIGTERM');
   });
 
   it('lists the lessons in order, unfolds L8, opens its first lab and predicts, in English', async () => {
