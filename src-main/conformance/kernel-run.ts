@@ -26,6 +26,7 @@
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { classifyProbe as classifyModelProbe } from '../lab/outcome.ts';
+import { PROBE_SETTLE } from '../lab/session.ts';
 import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -80,7 +81,7 @@ export interface KernelRun {
 export interface KernelRunOptions {
   /** Seconds a probe may take (default 10). */
   readonly probeTimeoutSec?: number;
-  /** Quiet time after each probe before its trace is closed (default 400 ms). */
+  /** Quiet time after each probe before its trace is closed (default: the model's gap, 490 ms). */
   readonly settleMs?: number;
   readonly log?: (line: string) => void;
 }
@@ -170,7 +171,11 @@ export async function runOnKernel(lab: LabSource, opts: KernelRunOptions = {}): 
   const log = opts.log ?? (() => {});
   const prefix = `kp${process.pid}${Math.floor(Math.random() * 36 ** 3).toString(36)}`;
   const probeTimeout = opts.probeTimeoutSec ?? 10;
-  const settleMs = opts.settleMs ?? 400;
+  // The model starts each probe PROBE_SETTLE after the previous one ended; starting a program here
+  // (ip netns exec, taskset, timeout) takes ~10 ms more. Keeping the gaps equal keeps timer-driven
+  // traffic (a neighbour entry's unicast ARP 5 s after use, TIME_WAIT ending) in the same probe on
+  // both sides, instead of drifting ~0.1 s a probe.
+  const settleMs = opts.settleMs ?? PROBE_SETTLE / 1000 - 10;
   const obs = `${prefix}--obs`;
 
   // Names: machines, then every `ip netns add` of the blocks (owned by the machine of the block).

@@ -22,7 +22,8 @@ export interface SessionOptions {
 }
 
 /** How long a probe's trailing packets (last ACKs, late replies) are followed after it ends. */
-const SETTLE = SEC / 2;
+export const PROBE_SETTLE = SEC / 2;
+const SETTLE = PROBE_SETTLE;
 /** After setup, background programs get this long to start and connect before the first probe. */
 const SETUP_SETTLE = SEC;
 
