@@ -96,6 +96,36 @@ export const SessionViewV = obj({
 });
 export type SessionView = Infer<typeof SessionViewV>;
 
+/** What an `expect` line of a lab says should happen to its probe (`expect 2 dropped at host filter/FORWARD`). */
+export const ExpectedV = obj({
+  outcome: literal('reached', 'refused', 'unreachable', 'dropped', 'timeout', 'error'),
+  /** The namespace, and optionally the TABLE/CHAIN, that should drop it. */
+  atNs: nullable(text(200)),
+  atChain: nullable(text(200)),
+  /** A NAT rewrite the probe should go through, as `A:p>B:q`. */
+  via: nullable(text(400)),
+});
+export type Expected = Infer<typeof ExpectedV>;
+
+/**
+ * One `expect` line of the open lab, checked in the model's worker (src-main/lab/expect.ts) against
+ * the latest run of its probe in the current recording. `pending`: that probe has not run yet, and
+ * what the line expects is withheld (`expected` null) so a learner predicts first; `invalid`: the
+ * line does not parse or names no probe of the lab (`error`, English, at `line`:`col`).
+ */
+export const ExpectationV = obj({
+  /** The probe, 1-based as the lab writes it. */
+  probe: int(0),
+  line: int(0),
+  col: int(0),
+  state: literal('pending', 'met', 'unmet', 'invalid'),
+  expected: nullable(ExpectedV),
+  /** What the probe did (met), or what happened instead (unmet), in the model's words (English). */
+  actual: nullable(text(4000)),
+  error: nullable(text(2000)),
+});
+export type Expectation = Infer<typeof ExpectationV>;
+
 export const LabInfoV = obj({
   id: text(200),
   topic: text(200),
@@ -235,6 +265,8 @@ export const API = {
     result: obj({ total: int(0), events: arr(KernelEventV, 100_000) }),
   },
   'session.tables': { arg: none, result: nullable(TablesV) },
+  /** Every `expect` line of the lab, checked against the current recording (pending until its probe runs). */
+  'session.expectations': { arg: none, result: arr(ExpectationV, 10_000) },
   'session.setView': { arg: obj({ view: ViewStateV }), result: none },
   'session.annotate': { arg: obj({ seq: nullable(int(0)), text: str({ min: 1, max: 10_000 }) }), result: AnnotationV },
   'op.cancel': { arg: obj({ opId }), result: bool },

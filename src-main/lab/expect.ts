@@ -76,25 +76,30 @@ function dropSite(evs: readonly KernelEvent[]): { ns: string; chain?: string; re
 }
 
 export function checkExpects(run: LabRun, expects: readonly ParsedExpect[]): ExpectResult[] {
-  return expects.map((x) => {
-    const p = run.probes[x.probe - 1];
-    if (!p) return { expect: x, met: false, actual: `there is no probe ${x.probe}` };
-    const evs = run.events.slice(p.firstSeq, p.endSeq);
-    if (!matchesOutcome(x.outcome, p.outcome)) return { expect: x, met: false, actual: `${p.outcome}: ${p.summary}` };
-    if (x.atNs) {
-      const site = dropSite(evs);
-      if (!site) return { expect: x, met: false, actual: 'no drop was recorded' };
-      if (site.ns !== x.atNs || (x.atChain && site.chain !== x.atChain)) {
-        return { expect: x, met: false, actual: `dropped at ${site.ns} ${site.chain ?? site.reason}` };
-      }
+  return expects.map((x) => checkExpect(x, run.probes[x.probe - 1], run.events));
+}
+
+/**
+ * One expectation against its probe's result (undefined: the probe did not run); `events` is the
+ * whole log, indexed by seq. The app checks a probe as soon as it has run, before the others.
+ */
+export function checkExpect(x: ParsedExpect, p: ProbeResult | undefined, events: readonly KernelEvent[]): ExpectResult {
+  if (!p) return { expect: x, met: false, actual: `there is no probe ${x.probe}` };
+  const evs = events.slice(p.firstSeq, p.endSeq);
+  if (!matchesOutcome(x.outcome, p.outcome)) return { expect: x, met: false, actual: `${p.outcome}: ${p.summary}` };
+  if (x.atNs) {
+    const site = dropSite(evs);
+    if (!site) return { expect: x, met: false, actual: 'no drop was recorded' };
+    if (site.ns !== x.atNs || (x.atChain && site.chain !== x.atChain)) {
+      return { expect: x, met: false, actual: `dropped at ${site.ns} ${site.chain ?? site.reason}` };
     }
-    if (x.via) {
-      const nats = evs.filter((e): e is Extract<KernelEvent, { kind: 'nf.nat' }> => e.kind === 'nf.nat');
-      const hit = nats.some((e) => formatPacket(e.pkt).includes(x.via!));
-      if (!hit) return { expect: x, met: false, actual: nats.length ? `NAT gave ${nats.map((e) => formatPacket(e.pkt)).join('; ')}` : 'no NAT rewrite happened' };
-    }
-    return { expect: x, met: true, actual: `${p.outcome}: ${p.summary}` };
-  });
+  }
+  if (x.via) {
+    const nats = evs.filter((e): e is Extract<KernelEvent, { kind: 'nf.nat' }> => e.kind === 'nf.nat');
+    const hit = nats.some((e) => formatPacket(e.pkt).includes(x.via!));
+    if (!hit) return { expect: x, met: false, actual: nats.length ? `NAT gave ${nats.map((e) => formatPacket(e.pkt)).join('; ')}` : 'no NAT rewrite happened' };
+  }
+  return { expect: x, met: true, actual: `${p.outcome}: ${p.summary}` };
 }
 
 export function formatExpects(results: readonly ExpectResult[]): string {

@@ -6,13 +6,17 @@
 
 import { parentPort } from 'node:worker_threads';
 import type { KernelEvent } from '../../src-shared/events.ts';
+import type { LabExpect } from '../lab/parse.ts';
 import type { CommandResult, LabRun, ProbeResult, TablesSnapshot } from '../lab/types.ts';
 import type { PanelMachine } from '../userspace/docker/panel.ts';
+import { expectations } from './expectations.ts';
 import type { WorkerReply, WorkerRequest } from './worker-protocol.ts';
 
 /** What the worker needs of src-main/lab/session.ts's LabSession. */
 export interface LabSessionLike {
   readonly seed: number;
+  /** The parsed lab: its probes and `expect` lines. */
+  readonly lab: { readonly probes: readonly unknown[]; readonly expects: readonly LabExpect[] };
   runSetup(): CommandResult[];
   runProbe(index: number): ProbeResult;
   runAll(): LabRun;
@@ -34,6 +38,8 @@ let LabSession: LabSessionCtor;
 let docker: DockerSupport | null = null;
 let session: LabSessionLike | null = null;
 let sent = 0;
+/** The latest result of each probe (0-based) run in this session, for its `expect` lines. */
+let ran = new Map<number, ProbeResult>();
 
 function newEvents(): KernelEvent[] {
   if (!session) return [];
@@ -48,6 +54,7 @@ function handle(req: WorkerRequest): WorkerReply {
     case 'init':
       session = new LabSession(req.source, { seed: req.seed, file: req.file });
       sent = 0;
+      ran = new Map();
       return { id: req.id, ok: true, type: 'init', seed: session.seed };
     case 'setup': {
       const s = need();
@@ -57,6 +64,7 @@ function handle(req: WorkerRequest): WorkerReply {
     case 'probe': {
       const s = need();
       const result = s.runProbe(req.index);
+      ran.set(req.index, result);
       return { id: req.id, ok: true, type: 'probe', result, events: newEvents() };
     }
     case 'exec': {
@@ -66,6 +74,10 @@ function handle(req: WorkerRequest): WorkerReply {
     }
     case 'snapshot':
       return { id: req.id, ok: true, type: 'snapshot', snapshot: need().snapshot() };
+    case 'expects': {
+      const s = need();
+      return { id: req.id, ok: true, type: 'expects', expectations: expectations(s.lab.expects, s.lab.probes.length, ran, s.events) };
+    }
     case 'docker':
       return { id: req.id, ok: true, type: 'docker', machines: needDocker().panel(need()) };
     case 'expand':

@@ -24,6 +24,7 @@ import type { CommandResult, ProbeResult } from '../lab/types.ts';
 import { SESSION_EXT, SessionStore, removeDbFiles, type DocRow, type JournalInput } from '../store/session-store.ts';
 import type { PanelMachine } from '../userspace/docker/panel.ts';
 import { LabEngine, type WorkerFactory } from './engine.ts';
+import { expectations } from './expectations.ts';
 import { writeTextAtomic } from './files.ts';
 import { loadBuiltinLabs, type BuiltinLab } from './labs.ts';
 import { loadBuiltinLessons } from './lessons.ts';
@@ -490,6 +491,17 @@ export class KpathServices implements Handlers {
       await this.ensureEngine(o, null);
       const r = await this.engine.request({ type: 'snapshot' }, 'snapshot');
       return r.snapshot as unknown as ResultOf<'session.tables'>;
+    });
+  }
+
+  'session.expectations'(): Promise<ResultOf<'session.expectations'>> {
+    return this.serial(async () => {
+      const o = this.need();
+      if (o.lab.expects.length === 0) return [];
+      // Nothing ran yet: every line is pending or invalid, which needs no model (and no replay).
+      if (!o.store.journal(o.store.epoch().id).some((j) => j.op === 'probe')) return expectations(o.lab.expects, o.lab.probes.length, new Map(), []);
+      await this.ensureEngine(o, null);
+      return (await this.engine.request({ type: 'expects' }, 'expects')).expectations;
     });
   }
 

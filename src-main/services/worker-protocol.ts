@@ -1,5 +1,6 @@
 // Messages between the services and the model's worker thread (lab-worker.ts).
 import type { CommandResult, ProbeResult, TablesSnapshot } from '../lab/types.ts';
+import type { Expectation } from '../../src-shared/api.ts';
 import type { KernelEvent } from '../../src-shared/events.ts';
 import type { PanelMachine } from '../userspace/docker/panel.ts';
 
@@ -10,6 +11,7 @@ export type WorkerRequest =
   | { id: number; type: 'exec'; target: string; command: string }
   | { id: number; type: 'snapshot' }
   | { id: number; type: 'docker' }
+  | { id: number; type: 'expects' }
   | { id: number; type: 'expand'; source: string };
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -21,5 +23,6 @@ export type WorkerReply =
   | { id: number; ok: true; type: 'probe'; result: ProbeResult; events: KernelEvent[] }
   | { id: number; ok: true; type: 'snapshot'; snapshot: TablesSnapshot }
   | { id: number; ok: true; type: 'docker'; machines: PanelMachine[] }
+  | { id: number; ok: true; type: 'expects'; expectations: Expectation[] }
   | { id: number; ok: true; type: 'expand'; text: string }
   | { id: number; ok: false; name: string; message: string; where: { file: string; line: number; col: number } | undefined };

@@ -7,7 +7,7 @@ import type { CommandResult, LabRun, ProbeResult, TablesSnapshot } from '../../s
 
 class FakeSession {
   readonly seed: number;
-  private readonly lab;
+  readonly lab;
   private log: KernelEvent[] = [];
   private state = 0;
 
