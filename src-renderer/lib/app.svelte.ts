@@ -2,7 +2,7 @@
 // fields and call its methods; only this class talks to the API. Large, immutable data (the
 // session view, the event page) sits in $state.raw so Svelte does not proxy it.
 
-import { ApiClient, toApiError, type ApiErrorData, type AppInfo, type DockerMachine, type LabInfo, type Lesson, type Lessons, type Push, type RecentEntry, type RecoveryEntry, type SessionView, type Settings } from '../../src-shared/api.ts';
+import { ApiClient, toApiError, type ApiErrorData, type AppInfo, type DockerMachine, type Expectation, type LabInfo, type Lesson, type Lessons, type Push, type RecentEntry, type RecoveryEntry, type SessionView, type Settings } from '../../src-shared/api.ts';
 import type { KernelEvent } from '../../src-shared/events.ts';
 import { applyLocale, osLocale, type Locale } from './i18n.ts';
 import { startIndex, studyQuestions, type StudyEntry, type StudyQuestion } from './lessons.ts';
@@ -31,6 +31,8 @@ export class AppState {
   settings = $state.raw<Settings>({ locale: null, theme: 'system' });
   confirmClose = $state(false);
   askName = $state(false);
+  /** The lab's `expect` lines, checked against the current recording (pending until their probe runs). */
+  expectations = $state.raw<Expectation[]>([]);
   /** The docker panel: every dockerd of the session (null until asked, or for a lab without docker). */
   docker = $state.raw<DockerMachine[] | null>(null);
   inspectorTab = $state<'containers' | 'dockerd'>('containers');
@@ -202,6 +204,7 @@ export class AppState {
 
   private async adopt(view: SessionView): Promise<void> {
     if (this.session?.docId !== view.docId) {
+      this.expectations = [];
       this.docker = null;
       this.exported = null;
       this.askExportName = false;
@@ -210,7 +213,13 @@ export class AppState {
     }
     this.session = view;
     await this.loadEvents();
+    await this.loadExpectations();
     await this.loadDocker();
+  }
+
+  /** Asks the model to check the lab's `expect` lines (it answers without the model while no probe ran). */
+  async loadExpectations(): Promise<void> {
+    this.expectations = this.session ? await this.api.call('session.expectations') : [];
   }
 
   /** A lab that names docker or dockerd, in its text or in a command typed in the console. */
@@ -366,6 +375,7 @@ export class AppState {
   private async afterClose(): Promise<void> {
     this.confirmClose = false;
     this.session = null;
+    this.expectations = [];
     this.docker = null;
     this.exported = null;
     this.askExportName = false;
