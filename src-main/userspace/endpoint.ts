@@ -173,3 +173,52 @@ export function udpSocket(
   s.handlers = { onData: (_s, d, from) => h.onData(d, from), onError: (_s, errno) => h.onError?.(errno) };
   return { sock: s, sendto: (a, p, d) => udpSendto(s, a, p, d), connect: (a, p) => udpConnect(s, a, p) };
 }
+
+/** The client side of a relay: what the accepted connection feeds into it. */
+export interface RelaySink {
+  data(d: string): void;
+  eof(): void;
+}
+
+/**
+ * A relay's second leg (socat with two network addresses, docker-proxy): connect to daddr:dport;
+ * what the accepted connection `c` sends before the connect completes is queued and flushed on
+ * connect, its end-of-file becomes shutdown(SHUT_WR) upstream, and the upstream's data and
+ * end-of-file go back to `c` the same way — both sides half-close as the programs do.
+ */
+export function tcpRelay(
+  proc: Process,
+  c: Conn,
+  daddr: Ipv4,
+  dport: number,
+  bind: BindOpts,
+  h: { onUpstreamEof?: () => void; onError: (e: string) => void },
+): RelaySink {
+  let upstream: Conn | null = null;
+  const pending: string[] = [];
+  let clientEof = false;
+  const err = tcpClient(proc, daddr, dport, bind, {
+    onConnect: (u) => {
+      upstream = u;
+      for (const d of pending.splice(0)) u.write(d);
+      if (clientEof) u.shutdown();
+    },
+    onData: (_u, d) => c.write(d),
+    onEof: () => {
+      c.shutdown();
+      h.onUpstreamEof?.();
+    },
+    onError: (e) => {
+      h.onError(e);
+      c.close();
+    },
+  });
+  if (err) c.close();
+  return {
+    data: (d) => (upstream ? upstream.write(d) : pending.push(d)),
+    eof: () => {
+      clientEof = true;
+      upstream?.shutdown();
+    },
+  };
+}

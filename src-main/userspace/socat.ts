@@ -10,7 +10,7 @@ import { SEC } from '../kernel/sched.ts';
 import type { World } from '../kernel/world.ts';
 import { fail, type Tool, type ToolContext, type ToolOutcome } from './tool.ts';
 import { resolveHost } from './resolve.ts';
-import { SPAWN_DELAY, strerror, tcpClient, tcpServer, udpSocket, type BindOpts, type Conn, type UdpEndpoint } from './endpoint.ts';
+import { SPAWN_DELAY, strerror, tcpClient, tcpRelay, tcpServer, udpSocket, type BindOpts, type Conn, type UdpEndpoint } from './endpoint.ts';
 
 type Addr =
   | { kind: 'stdio' }
@@ -443,38 +443,15 @@ function relayTo(ctx: ToolContext, proc: Process, target: Addr, c: Conn, onDone:
     return { data: () => undefined, eof: () => undefined };
   }
   const daddr = resolveHost(ctx, target.host);
-  let upstream: Conn | null = null;
-  const pending: string[] = [];
-  let clientEof = false;
   if (daddr === undefined) {
     c.close();
     return { data: () => undefined, eof: () => undefined };
   }
   const b = bindOpts(ctx, target.opts);
-  const err = tcpClient(proc, daddr, target.port, typeof b === 'string' ? {} : b, {
-    onConnect: (u) => {
-      upstream = u;
-      for (const d of pending.splice(0)) u.write(d);
-      if (clientEof) u.shutdown();
-    },
-    onData: (_u, d) => c.write(d),
-    onEof: () => {
-      c.shutdown();
-      onDone();
-    },
-    onError: (e) => {
-      proc.err(E(`connect(6, AF=2 ${formatIpv4(daddr)}:${target.port}, 16): ${strerror(e)}`).trimEnd());
-      c.close();
-    },
+  return tcpRelay(proc, c, daddr, target.port, typeof b === 'string' ? {} : b, {
+    onUpstreamEof: onDone,
+    onError: (e) => proc.err(E(`connect(6, AF=2 ${formatIpv4(daddr)}:${target.port}, 16): ${strerror(e)}`).trimEnd()),
   });
-  if (err) c.close();
-  return {
-    data: (d) => (upstream ? upstream.write(d) : pending.push(d)),
-    eof: () => {
-      clientEof = true;
-      upstream?.shutdown();
-    },
-  };
 }
 
 export const socatTool: Tool = { name: 'socat', run };

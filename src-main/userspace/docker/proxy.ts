@@ -4,9 +4,9 @@
 // both ways (spec 10.4). It gets only what the nat table did not DNAT: host processes using
 // 127.0.0.1 and, up to Docker 28, containers on any Docker bridge.
 //
-// The TCP relay makes the same socket calls at the same moments as `socat TCP-LISTEN:P,fork,reuseaddr
-// TCP:C:p` (socat.ts relayTo), which is what the kernel-level expansion of a lab runs instead, so both
-// produce the same packets. Go's net.Listen sets SO_REUSEADDR on listeners, hence reuseaddr.
+// The TCP relay is the one `socat TCP-LISTEN:P,fork,reuseaddr TCP:C:p` uses (endpoint.ts tcpRelay):
+// the same socket calls at the same moments, and socat is what the kernel-level expansion of a lab
+// runs instead, so both produce the same packets. Go's net.Listen sets SO_REUSEADDR on listeners, hence reuseaddr.
 //
 // UDP (moby cmd/docker-proxy/udp_proxy_linux.go): one listening socket on the host port; per client
 // (address, port) — connTrackKey — a socket net.DialUDP'd to the container (a connected socket, source
@@ -28,7 +28,7 @@ import type { Netns } from '../../kernel/netns.ts';
 import { spawnProcess, type Process } from '../../kernel/process.ts';
 import { SEC } from '../../kernel/sched.ts';
 import { sockRelease } from '../../kernel/transport/sock.ts';
-import { SPAWN_DELAY, tcpClient, tcpServer, udpSocket, type Conn } from '../endpoint.ts';
+import { SPAWN_DELAY, tcpRelay, tcpServer, udpSocket, type Conn, type RelaySink } from '../endpoint.ts';
 
 export const DOCKERD_CGROUP = '/system.slice/docker.service';
 
@@ -135,29 +135,8 @@ export function startProxy(ns: Netns, p: ProxySpec): Process | string {
   return proc;
 }
 
-function relay(proc: Process, p: ProxySpec, c: Conn): { data(d: string): void; eof(): void } {
-  let upstream: Conn | null = null;
-  const pending: string[] = [];
-  let clientEof = false;
-  const err = tcpClient(proc, p.containerIp, p.containerPort, { reuseaddr: false, reuseport: false }, {
-    onConnect: (u) => {
-      upstream = u;
-      for (const d of pending.splice(0)) u.write(d);
-      if (clientEof) u.shutdown();
-    },
-    onData: (_u, d) => c.write(d),
-    onEof: () => c.shutdown(),
-    onError: (e) => {
-      proc.err(`docker-proxy: dial ${formatIpv4(p.containerIp)}:${p.containerPort}: ${e}`);
-      c.close();
-    },
+function relay(proc: Process, p: ProxySpec, c: Conn): RelaySink {
+  return tcpRelay(proc, c, p.containerIp, p.containerPort, { reuseaddr: false, reuseport: false }, {
+    onError: (e) => proc.err(`docker-proxy: dial ${formatIpv4(p.containerIp)}:${p.containerPort}: ${e}`),
   });
-  if (err) c.close();
-  return {
-    data: (d) => (upstream ? upstream.write(d) : pending.push(d)),
-    eof: () => {
-      clientEof = true;
-      upstream?.shutdown();
-    },
-  };
 }
