@@ -235,6 +235,66 @@ export const DockerMachineV = obj({
 });
 export type DockerMachine = Infer<typeof DockerMachineV>;
 
+/** Where a comparison set (or one of its labs) is wrong: file, line, column and why (English). */
+export const SetProblemV = obj({ file: text(4096), line: int(0), col: int(0), reason: text(4000) });
+export type SetProblem = Infer<typeof SetProblemV>;
+
+/** A built-in comparison set (resources/compare/ID.set) as the library lists it. */
+export const CompareSetInfoV = obj({
+  id: name,
+  title: bilingual,
+  description: bilingual,
+  labs: arr(obj({ id: text(64), label: bilingual }), 100),
+  experiments: int(0),
+  /** Why the set cannot be read (the library lists it, marked, instead of hiding it). */
+  error: nullable(SetProblemV),
+});
+export type CompareSetInfo = Infer<typeof CompareSetInfoV>;
+
+/**
+ * One cell's verdict, mirroring src-main/lab/compare/explain.ts `Verdict` (the services check at
+ * compile time that both agree). `reason` is the CLI's English sentence; the UI words its own
+ * from the fields.
+ */
+export const CompareVerdictV = obj({
+  outcome: ProbeOutcomeV,
+  reached: bool,
+  died: opt(obj({ ns: short, kind: literal('rule', 'policy', 'drop', 'icmp', 'program'), where: short, detail: text(4000) })),
+  nat: arr(obj({ ns: short, hook: short, manip: literal('src', 'dst'), from: short, to: short }), 100),
+  relays: arr(short, 100),
+  seenAs: opt(short),
+  seenBy: opt(short),
+  summary: text(4000),
+  reason: text(4000),
+});
+export type CompareVerdict = Infer<typeof CompareVerdictV>;
+
+/** One cell (src-main/lab/compare/table.ts `CompareCell`): probed, the probe's output, or not probed ("-"). */
+export const CompareCellV = obj({
+  lab: text(64),
+  experiment: text(64),
+  kind: literal('probed', 'output', 'na'),
+  verdict: opt(CompareVerdictV),
+  text: opt(text(20_000)),
+  hooks: opt(obj({ ns: short, list: arr(short, 20) })),
+  commands: arr(text(20_000), 1000),
+  warnings: arr(text(20_000), 1000),
+  curriculum: opt(obj({ reached: bool, verified: bool, text: text(4000), agrees: bool })),
+});
+export type CompareCellWire = Infer<typeof CompareCellV>;
+
+/** A comparison set's table: rows[experiment][lab], in the set's order — what `kpath compare` prints. */
+export const CompareTableV = obj({
+  id: name,
+  seed: int(0, 2 ** 32 - 1),
+  title: bilingual,
+  description: bilingual,
+  labs: arr(obj({ id: text(64), file: text(4096), label: bilingual }), 100),
+  experiments: arr(obj({ id: text(64), label: bilingual }), 1000),
+  rows: arr(arr(CompareCellV, 100), 1000),
+});
+export type CompareTableWire = Infer<typeof CompareTableV>;
+
 /** Every method: argument validator, result validator. */
 export const API = {
   'app.info': { arg: none, result: AppInfoV },
@@ -278,6 +338,14 @@ export const API = {
    * name in the web host's folder); null = the user cancelled.
    */
   'docker.exportKernelLab': { arg: obj({ name: opt(str({ min: 1, max: 120 })) }), result: nullable(obj({ path: filePath, lines: int(0) })) },
+  /** The built-in comparison sets (resources/compare/*.set), each with its problem if it cannot be read. */
+  'compare.list': { arg: none, result: arr(CompareSetInfoV, 1000) },
+  /**
+   * Runs every cell of a built-in set in the model's worker, each in a fresh copy of its lab (the
+   * code `kpath compare` runs); progress pushes name the cell. A broken set or lab fails with
+   * `lab-syntax` and `where` (file, line, column).
+   */
+  'compare.run': { arg: obj({ opId, id: name, seed: opt(int(0, 2 ** 32 - 1)) }), result: CompareTableV },
 } as const;
 
 export type Method = keyof typeof API;

@@ -6,7 +6,7 @@ import { Worker } from 'node:worker_threads';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { ApiError } from '../../src-shared/api.ts';
-import type { WorkerReply, WorkerRequestBody } from './worker-protocol.ts';
+import type { WorkerProgress, WorkerReply, WorkerRequestBody } from './worker-protocol.ts';
 
 export type WorkerFactory = () => Worker;
 
@@ -27,7 +27,7 @@ type Ok<T extends OkReply['type']> = Extract<OkReply, { type: T }>;
 export class LabEngine {
   private worker: Worker | null = null;
   private nextId = 1;
-  private pending = new Map<number, { resolve: (r: WorkerReply) => void; reject: (e: unknown) => void }>();
+  private pending = new Map<number, { resolve: (r: WorkerReply) => void; reject: (e: unknown) => void; progress?: (done: number, total: number) => void }>();
   /** True while the worker holds a lab; false after a spawn or a cancel. */
   loaded = false;
 
@@ -35,9 +35,13 @@ export class LabEngine {
 
   private spawn(): Worker {
     const w = this.factory();
-    w.on('message', (r: WorkerReply) => {
+    w.on('message', (r: WorkerReply | WorkerProgress) => {
       const p = this.pending.get(r.id);
       if (!p) return;
+      if ('type' in r && r.type === 'progress') {
+        p.progress?.(r.done, r.total);
+        return;
+      }
       this.pending.delete(r.id);
       p.resolve(r);
     });
@@ -61,15 +65,16 @@ export class LabEngine {
     for (const p of all) p.reject(e);
   }
 
-  async request<T extends OkReply['type']>(body: WorkerRequestBody, expect: T): Promise<Ok<T>> {
+  /** `progress` hears the worker's progress messages for this request (a comparison set's cells). */
+  async request<T extends OkReply['type']>(body: WorkerRequestBody, expect: T, progress?: (done: number, total: number) => void): Promise<Ok<T>> {
     const w = this.worker ?? this.spawn();
     const id = this.nextId++;
     const reply = await new Promise<WorkerReply>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      this.pending.set(id, progress ? { resolve, reject, progress } : { resolve, reject });
       w.postMessage({ ...body, id });
     });
     if (!reply.ok) {
-      if (reply.name === 'LabSyntaxError' && reply.where) throw new ApiError('lab-syntax', reply.message, reply.where);
+      if ((reply.name === 'LabSyntaxError' || reply.name === 'SetSyntaxError') && reply.where) throw new ApiError('lab-syntax', reply.message, reply.where);
       throw new ApiError('model', reply.message);
     }
     if (reply.type !== expect) throw new ApiError('internal', `the model answered ${reply.type} to ${body.type}`);

@@ -9,8 +9,10 @@ import type { KernelEvent } from '../../src-shared/events.ts';
 import type { LabExpect } from '../lab/parse.ts';
 import type { CommandResult, LabRun, ProbeResult, TablesSnapshot } from '../lab/types.ts';
 import type { PanelMachine } from '../userspace/docker/panel.ts';
+import { parseSet } from '../lab/compare/set.ts';
+import { runSet } from '../lab/compare/table.ts';
 import { expectations } from './expectations.ts';
-import type { WorkerReply, WorkerRequest } from './worker-protocol.ts';
+import type { WorkerProgress, WorkerReply, WorkerRequest } from './worker-protocol.ts';
 
 /** What the worker needs of src-main/lab/session.ts's LabSession. */
 export interface LabSessionLike {
@@ -82,6 +84,13 @@ function handle(req: WorkerRequest): WorkerReply {
       return { id: req.id, ok: true, type: 'docker', machines: needDocker().panel(need()) };
     case 'expand':
       return { id: req.id, ok: true, type: 'expand', text: needDocker().expand(req.source) };
+    case 'compare': {
+      // The code `kpath compare` runs (lab/compare): every cell in a fresh World of its own, so the
+      // open session (if any) is not touched. Progress goes out before each cell.
+      const set = parseSet(req.text, req.file);
+      const progress = (done: number, total: number) => parentPort!.postMessage({ id: req.id, type: 'progress', done, total } satisfies WorkerProgress);
+      return { id: req.id, ok: true, type: 'compare', table: runSet(set, req.labs, { seed: req.seed, onCell: progress }) };
+    }
   }
 }
 

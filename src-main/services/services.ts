@@ -10,6 +10,8 @@ import {
   ApiError,
   type AppInfo,
   type ArgOf,
+  type CompareCellWire,
+  type CompareTableWire,
   type ConsoleEntry,
   type DockerMachine,
   type Handlers,
@@ -23,6 +25,8 @@ import { LabSyntaxError, parseLab, type LabSource } from '../lab/parse.ts';
 import type { CommandResult, ProbeResult } from '../lab/types.ts';
 import { SESSION_EXT, SessionStore, removeDbFiles, type DocRow, type JournalInput } from '../store/session-store.ts';
 import type { PanelMachine } from '../userspace/docker/panel.ts';
+import type { CompareCell, CompareTable } from '../lab/compare/table.ts';
+import { readSetForApi, setIds, setInfo } from './compare.ts';
 import { LabEngine, type WorkerFactory } from './engine.ts';
 import { expectations } from './expectations.ts';
 import { writeTextAtomic } from './files.ts';
@@ -538,6 +542,38 @@ export class KpathServices implements Handlers {
     });
   }
 
+  // -- comparison sets ----------------------------------------------------------------------------
+
+  private get setsDir(): string {
+    return this.opts.setsDir ?? path.join(this.opts.labsDir, '..', 'compare');
+  }
+
+  'compare.list'(): ResultOf<'compare.list'> {
+    // In the order of their titles ("A. …", "B. …": the curriculum's order), not of their file names.
+    return setIds(this.setsDir)
+      .map((id) => setInfo(this.setsDir, this.opts.labsDir, id))
+      .sort((a, b) => a.title.en.localeCompare(b.title.en));
+  }
+
+  /**
+   * Reads the set and its labs here, then runs every cell in the model's worker (runSet, as the CLI
+   * does); the worker's World for the open session is not touched, so nothing needs replaying.
+   */
+  'compare.run'(arg: ArgOf<'compare.run'>): Promise<ResultOf<'compare.run'>> {
+    return this.serial(() =>
+      this.withOp(arg.opId, async () => {
+        const loaded = readSetForApi(this.setsDir, this.opts.labsDir, arg.id);
+        const seed = arg.seed ?? DEFAULT_SEED;
+        const total = loaded.set.experiments.length * loaded.set.labs.length;
+        this.emit({ type: 'progress', opId: arg.opId, done: 0, total, label: 'cell' });
+        const r = await this.engine.request({ type: 'compare', file: loaded.file, text: loaded.text, labs: loaded.labs, seed }, 'compare', (done, all) =>
+          this.emit({ type: 'progress', opId: arg.opId, done, total: all, label: 'cell' }),
+        );
+        return { id: arg.id, seed, ...toWireTable(r.table) };
+      }),
+    );
+  }
+
   'session.setView'(arg: ArgOf<'session.setView'>): void {
     this.need().store.setView(arg.view);
   }
@@ -549,6 +585,25 @@ export class KpathServices implements Handlers {
 }
 
 const LAB_EXT = '.lab';
+
+/** The worker's table on the wire; the compiler checks both shapes agree. */
+function toWireTable(t: CompareTable): Omit<CompareTableWire, 'id' | 'seed'> {
+  const cell = ({ verdict, hooks, curriculum, ...c }: CompareCell): CompareCellWire => ({
+    ...c,
+    ...(verdict ? { verdict: { ...verdict, nat: verdict.nat.map((n) => ({ ...n })), relays: [...verdict.relays] } } : {}),
+    ...(hooks ? { hooks: { ns: hooks.ns, list: [...hooks.list] } } : {}),
+    ...(curriculum ? { curriculum: { ...curriculum } } : {}),
+    commands: [...c.commands],
+    warnings: [...c.warnings],
+  });
+  return {
+    title: t.title,
+    description: t.description,
+    labs: t.labs.map((l) => ({ ...l })),
+    experiments: t.experiments.map((x) => ({ ...x })),
+    rows: t.rows.map((row) => row.map(cell)),
+  };
+}
 
 /** The worker's panel record on the wire; the compiler checks both shapes agree. */
 function toWireMachine(m: PanelMachine): DockerMachine {

@@ -36,10 +36,17 @@ export interface LabText {
   readonly title: { readonly en: string; readonly zh: string };
 }
 
-/** Runs every cell of the set. `labs` maps each lab id to its source text (the caller reads files). */
-export function runSet(set: CompareSet, labs: Readonly<Record<string, LabText>>, opts: { seed?: number } = {}): CompareTable {
+/**
+ * Runs every cell of the set. `labs` maps each lab id to its source text (the caller reads files).
+ * `onCell(n, total)` is told before cell n (1-based, row by row) runs, for a progress display.
+ */
+export function runSet(set: CompareSet, labs: Readonly<Record<string, LabText>>, opts: { seed?: number; onCell?: (n: number, total: number) => void } = {}): CompareTable {
+  const { onCell, ...runOpts } = opts;
+  const total = set.experiments.length * set.labs.length;
+  let n = 0;
   const rows = set.experiments.map((x) =>
     set.labs.map((lab): CompareCell => {
+      onCell?.(++n, total);
       const spec = cellFor(x, lab.id)!;
       const src = labs[lab.id];
       if (!src) throw new Error(`no text for lab ${lab.id}`);
@@ -51,11 +58,11 @@ export function runSet(set: CompareSet, labs: Readonly<Record<string, LabText>>,
       let run: StepRun;
       let commands: string[];
       if (spec.kind === 'probe') {
-        run = runLabProbe(src.text, spec.probe, { ...opts, file: lab.file });
+        run = runLabProbe(src.text, spec.probe, { ...runOpts, file: lab.file });
         commands = [`${run.probe.target}: ${run.probe.command}`];
       } else {
         const steps = spec.commands.map((c) => ({ target: substitute(c.target, lab.vars), text: substitute(c.text, lab.vars) }));
-        run = runSteps(src.text, steps, { ...opts, file: lab.file });
+        run = runSteps(src.text, steps, { ...runOpts, file: lab.file });
         commands = steps.map((s) => `${s.target}: ${s.text}`);
       }
       const warnings = run.prepared.filter((p) => p.exitCode !== 0).map((p) => `${p.target}: ${p.command}: exit ${p.exitCode}${p.stderr ? `: ${p.stderr.trim()}` : ''}`);
