@@ -2,7 +2,7 @@
 // fields and call its methods; only this class talks to the API. Large, immutable data (the
 // session view, the event page) sits in $state.raw so Svelte does not proxy it.
 
-import { ApiClient, toApiError, type ApiErrorData, type AppInfo, type DockerMachine, type Expectation, type LabInfo, type Lesson, type Lessons, type Push, type RecentEntry, type RecoveryEntry, type SessionView, type Settings } from '../../src-shared/api.ts';
+import { ApiClient, toApiError, type ApiErrorData, type AppInfo, type CompareSetInfo, type CompareTableWire, type DockerMachine, type Expectation, type LabInfo, type Lesson, type Lessons, type Push, type RecentEntry, type RecoveryEntry, type SessionView, type Settings } from '../../src-shared/api.ts';
 import type { KernelEvent } from '../../src-shared/events.ts';
 import { applyLocale, osLocale, type Locale } from './i18n.ts';
 import { startIndex, studyQuestions, type StudyEntry, type StudyQuestion } from './lessons.ts';
@@ -52,6 +52,13 @@ export class AppState {
   /** The question the prediction bar shows, and each question's guess, lock and reveal by key. */
   studyIndex = $state(0);
   study = $state<Record<string, StudyEntry>>({});
+  /** The built-in comparison sets the library lists. */
+  compareSets = $state.raw<CompareSetInfo[]>([]);
+  /** The comparison set shown instead of the library (null: the library), its table once computed. */
+  compare = $state.raw<{ id: string; table: CompareTableWire | null; error: ApiErrorData | null } | null>(null);
+  /** "cell 7 of 24" while the model computes the open set. */
+  compareProgress = $state.raw<Progress | null>(null);
+  private compareOp: string | null = null;
   /** A lab to open once the current session is closed (the prediction bar's "Open that lab"). */
   private pendingOpen: { labId: string; lesson: string | null; question: string } | null = null;
   private runningOp: string | null = null;
@@ -90,6 +97,7 @@ export class AppState {
 
   private onPush(p: Push): void {
     if (p.type === 'progress' && p.opId === this.runningOp) this.progress = p;
+    else if (p.type === 'progress' && p.opId === this.compareOp) this.compareProgress = p;
     else if (p.type === 'menu') void this.menu(p.command);
   }
 
@@ -114,6 +122,38 @@ export class AppState {
     [this.labs, this.recent, lessons] = await Promise.all([this.api.call('labs.list'), this.api.call('recent.list'), this.api.call('lessons.list')]);
     this.lessons = lessons.lessons;
     this.lessonsError = lessons.error;
+    this.compareSets = await this.api.call('compare.list');
+  }
+
+  // -- comparison sets ---------------------------------------------------------------------------
+
+  /**
+   * Shows set `id` and has the model compute its table (every cell in a fresh copy of its lab, in
+   * the services' worker); progress arrives as pushes. A set that cannot be run shows its problem.
+   */
+  async openCompare(id: string): Promise<void> {
+    if (this.compareOp) return;
+    const opId = newOpId();
+    this.compareOp = opId;
+    this.compare = { id, table: null, error: null };
+    this.compareProgress = { opId, done: 0, total: 0, label: 'cell' };
+    try {
+      const table = await this.api.call('compare.run', { opId, id });
+      if (this.compare?.id === id) this.compare = { id, table, error: null };
+    } catch (e) {
+      const err = toApiError(e);
+      if (err.code !== 'cancelled' && this.compare?.id === id) this.compare = { id, table: null, error: err.toData() };
+    } finally {
+      this.compareOp = null;
+      this.compareProgress = null;
+    }
+  }
+
+  /** Back to the library; a table still being computed is cancelled. */
+  async closeCompare(): Promise<void> {
+    const opId = this.compareOp;
+    this.compare = null;
+    if (opId) await this.guard(async () => void (await this.api.call('op.cancel', { opId })));
   }
 
   // -- study mode: lessons and the prediction bar ------------------------------------------------

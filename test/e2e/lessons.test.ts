@@ -1,6 +1,6 @@
 // End to end: the lessons in Debian's Chromium against `npm run web` serving the built-in labs and
 // resources/lessons.json. The library lists L1–L15 in order; L8 unfolds to what it teaches, its
-// labs and its comparison set (as the `kpath compare` command); its first lab opens with L8's
+// labs and its comparison set (a button that opens the set); its first lab opens with L8's
 // predictions: lock a guess, reveal the answer, open the lab that checks a question, run its probe
 // (the bar then says to check the events, and does not reveal by itself) — in English and Chinese.
 // A broken lessons file shows its problem in the library. Screenshots at 1920×1080 go to
@@ -87,7 +87,7 @@ describe.skipIf(!haveChromium)('lessons in a browser (npm run web)', () => {
     const l8 = page.getByTestId('lesson-L8');
     expect(await page.getByTestId('lesson-toggle-L8').getAttribute('aria-expanded')).toBe('true');
     expect(await l8.locator('.learn').textContent()).toMatch(/^docker run -p 8080:80 adds a DNAT rule/);
-    expect(await l8.getByTestId('lesson-set').textContent()).toContain('kpath compare resources/compare/docker-engines.set');
+    expect(await l8.getByTestId('lesson-set').locator('.name').textContent()).toBe('D. Docker 29 vs classic ≤27 rules');
     expect(await l8.getByTestId('lesson-lab-L8-1').textContent()).toContain('nat-published-port.lab');
     expect(await l8.getByTestId('lesson-lab-L8-2').textContent()).toContain('Predictions: 3');
     expect(await clipped(page, 'lessons')).toEqual([]);
@@ -191,7 +191,7 @@ describe.skipIf(!haveChromium)('lessons in a browser (npm run web)', () => {
     const l8 = page.getByTestId('lesson-L8');
     expect(await l8.locator('h3').first().textContent()).toBe('学习内容');
     expect(await l8.locator('.learn').textContent()).toMatch(/^docker run -p 8080:80 会在 nat 表中/);
-    expect(await l8.getByTestId('lesson-set').textContent()).toContain('kpath compare resources/compare/docker-engines.set');
+    expect(await l8.getByTestId('lesson-set').locator('.name').textContent()).toBe('D. Docker 29 与经典 ≤27 规则对比');
     expect(await clipped(page, 'lessons')).toEqual([]);
     await page.screenshot({ path: path.join(shots, 'lessons-library-zh.png') });
 
